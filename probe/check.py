@@ -1,0 +1,77 @@
+"""``streamprobe check``: join a stream as a viewer, measure it, return a ``Report``.
+
+With no URL the built-in test room starts as a child process on a free loopback port and the
+probe watches its stamped pattern: the embedded default, which needs no outside server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from metrics.analysis import RunFacts, StreamAnalyzer
+from metrics.report import ClockSource, Report, Target
+from metrics.verdict import ThresholdsError, load_limits
+from probe.errors import InputError
+from probe.loopback_ice import is_loopback_url
+from probe.pattern import PatternSpec
+from probe.room import DEFAULT_STREAM, RoomConfig
+from probe.room_process import room_process
+from probe.video_encoding import VideoEncoding
+from probe.signaling import open_viewer_signaling
+from probe.viewer import Progress, Viewer
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Everything a check needs; ``url=None`` probes the embedded test room."""
+
+    url: str | None = None
+    duration_s: float = 10.0
+    timeout_s: float = 10.0
+    token: str | None = None
+    thresholds: Path | None = None
+    pattern: PatternSpec = field(default_factory=PatternSpec)
+    encoding: VideoEncoding = field(default_factory=VideoEncoding)
+
+
+@contextlib.asynccontextmanager
+async def _target_url(options: CheckOptions) -> AsyncIterator[tuple[str, bool]]:
+    """The URL to probe and whether it is the embedded room (started here, stopped on exit)."""
+    if options.url is not None:
+        yield options.url, False
+        return
+    config = RoomConfig(pattern=options.pattern, encoding=options.encoding)
+    async with room_process(config) as base_url:
+        yield f"{base_url}/whep/{DEFAULT_STREAM}", True
+
+
+def _clock_for(url: str, embedded: bool) -> ClockSource:
+    """Glass-to-glass needs the sender's clock: ours on this host, else unknown (null)."""
+    return "same-host" if embedded or is_loopback_url(url) else "none"
+
+
+async def run_check(options: CheckOptions,
+                    on_progress: Callable[[Progress], None] | None = None) -> Report:
+    """Run one check and score it; raises ``ProbeError`` when nothing could be measured."""
+    if options.duration_s <= 0 or options.timeout_s <= 0:
+        raise InputError("--duration and --timeout must be positive numbers of seconds")
+    try:
+        limits = load_limits(options.thresholds)
+    except ThresholdsError as err:
+        raise InputError(str(err)) from err
+    async with _target_url(options) as (url, embedded):
+        signaling = open_viewer_signaling(url, options.token)
+        analyzer = StreamAnalyzer(expect_continuous_audio=embedded)
+        viewed = await Viewer(signaling, analyzer, on_progress).watch(
+            options.duration_s, options.timeout_s)
+    facts = RunFacts(
+        target=Target(url=url, protocol="loopback" if embedded else signaling.protocol),
+        clock=_clock_for(url, embedded),
+        time_to_first_frame_ms=viewed.join.time_to_first_frame_ms,
+        video_codec=viewed.video_codec,
+        audio_codec=viewed.audio_codec,
+    )
+    return analyzer.report(facts, limits, duration_s=options.duration_s)

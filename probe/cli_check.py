@@ -1,0 +1,120 @@
+"""``streamprobe check`` and ``streamprobe serve``."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from probe.cli_options import pattern_from_flags, pattern_options, progress_line
+
+if TYPE_CHECKING:
+    from metrics.report import Report
+
+EXIT_FAIL = 1
+
+
+def _emit(ctx: click.Context, report: "Report", json_to: str | None) -> None:
+    """JSON (to a path or stdout), the table unless JSON went to stdout, then the exit code."""
+    from probe.render import print_report, write_json
+
+    if json_to:
+        write_json(report.to_dict(), json_to)
+    if json_to != "-":
+        print_report(report)
+    ctx.exit(EXIT_FAIL if report.verdict == "fail" else 0)
+
+
+@click.command()
+@click.argument("url", required=False)
+@click.option("--duration", "duration_s", type=float, default=10.0, show_default=True,
+              help="Seconds to watch after the first frame.")
+@click.option("--timeout", "timeout_s", type=float, default=10.0, show_default=True,
+              help="Seconds to wait for each of: the signaling answer, the connection, the first "
+                   "frame. Past it the check ends with exit code 2.")
+@click.option("--token", help="Bearer token for the WHEP endpoint.")
+@click.option("--json", "json_to", metavar="PATH|-",
+              help="Write the report as JSON (schema streamprobe.report/1); '-' for stdout.")
+@click.option("--thresholds", type=click.Path(path_type=Path),
+              help="TOML file overriding warn/fail limits (see README).")
+@pattern_options
+@click.pass_context
+def check(ctx: click.Context, url: str | None, duration_s: float, timeout_s: float,
+          token: str | None, json_to: str | None, thresholds: Path | None, **pattern: object) -> None:
+    """Pre-show check: join URL as a viewer and measure clarity, stutter and latency.
+
+    URL is a WHEP endpoint (http://host:port/whep/stream). Without URL the built-in test room
+    starts on a free loopback port and its stamped pattern is probed (the pattern flags apply
+    to it). Exit codes: 0 pass or warn, 1 fail, 2 could not measure.
+    """
+    from probe.check import CheckOptions, run_check
+    from probe.viewer import Progress
+
+    spec, encoding = pattern_from_flags(**pattern)  # type: ignore[arg-type]
+    options = CheckOptions(url=url, duration_s=duration_s, timeout_s=timeout_s, token=token,
+                           thresholds=thresholds, pattern=spec, encoding=encoding)
+    with progress_line(json_to != "-", "checking") as update:
+        def on_progress(p: Progress) -> None:
+            latency = f"  g2g {p.latency_ms:.0f} ms" if p.latency_ms is not None else ""
+            update(p.elapsed_s, p.duration_s, f"{p.frames} frames{latency}")  # type: ignore[misc]
+
+        report = asyncio.run(run_check(options, on_progress if update else None))
+    _emit(ctx, report, json_to)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (loopback unless told otherwise).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
+              help="TCP port for WHIP/WHEP (0: any free port).")
+@click.option("--token", help="Require this bearer token from publishers and viewers.")
+@pattern_options
+def serve(host: str, port: int, token: str | None, **pattern: object) -> None:
+    """Run the test room: WHIP in, WHEP out, the stamped pattern when nobody publishes."""
+    from probe.room import RoomConfig, TestRoom
+
+    spec, encoding = pattern_from_flags(**pattern)  # type: ignore[arg-type]
+    config = RoomConfig(host=host, port=port, pattern=spec, encoding=encoding, token=token)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        async with TestRoom(config) as room:
+            # The first line is read by probe/room_process.py: keep its form.
+            click.echo(f"test room on {room.base_url()}  (Ctrl-C to stop)")
+            click.echo(f"  view:    streamprobe check {room.whep_url()}")
+            click.echo(f"  publish: WHIP to {room.whip_url()}")
+            await stop.wait()
+
+    try:
+        asyncio.run(run())
+    except OSError as err:
+        from probe.errors import InputError
+
+        raise InputError(f"cannot listen on {host}:{port}: {err.strerror}; "
+                         "choose another --port") from err
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "json_to", metavar="PATH|-",
+              help="Write the report as JSON (schema streamprobe.report/1); '-' for stdout.")
+@click.option("--thresholds", type=click.Path(path_type=Path),
+              help="TOML file overriding warn/fail limits (see README).")
+@click.pass_context
+def analyze(ctx: click.Context, file: Path, json_to: str | None, thresholds: Path | None) -> None:
+    """Score a recorded or sample stream FILE with the same metrics as a live check.
+
+    Exit codes: 0 pass or warn, 1 fail, 2 unreadable file or no video.
+    """
+    from probe.analyze import analyze_file
+
+    with progress_line(json_to != "-", "analyzing") as update:
+        def on_progress(done_s: float, total_s: float) -> None:
+            update(done_s, total_s, f"{done_s:.1f} s")  # type: ignore[misc]
+
+        report = analyze_file(file, thresholds, on_progress if update else None)
+    _emit(ctx, report, json_to)

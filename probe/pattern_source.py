@@ -1,0 +1,109 @@
+"""The live test-pattern source: renders the stamped pattern in real time and encodes it.
+
+Video frames are rendered at the pattern's fps on a monotonic schedule and stamped with the
+wall clock at render time (their capture time); their pts (90 kHz) follow that capture time, so
+RTP timestamps carry it too. Audio is produced like a capture device: a 20 ms frame is released
+when its last sample is due, sample ``n`` being captured at ``audio_t0 + n / 48 kHz``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import time
+
+import av
+import numpy as np
+
+from probe.pattern import PatternRenderer, PatternSpec
+from probe.room_media import (
+    AUDIO_FRAME_SAMPLES,
+    AUDIO_SAMPLE_RATE,
+    AUDIO_TIME_BASE,
+    VIDEO_TIME_BASE,
+    AudioEncodePipeline,
+    Broadcast,
+    VideoEncodePipeline,
+)
+
+
+def wallclock_ms() -> float:
+    """The host's wall clock in ms since the epoch (what the stamp carries)."""
+    return time.time() * 1000.0
+
+
+class PatternSource:
+    """Feeds a room stream's video and audio broadcasts from the stamped pattern while running."""
+
+    def __init__(self, spec: PatternSpec, video: VideoEncodePipeline, audio: Broadcast) -> None:
+        self.spec = spec
+        self._renderer = PatternRenderer(spec)
+        self._video = video
+        self._audio_out = audio
+        self._audio = AudioEncodePipeline()
+        # One worker: renders and encodes in order, off the event loop.
+        self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="pattern")
+        self._task: asyncio.Task[None] | None = None
+        self.frames_sent = 0
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="pattern-source")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        self._worker.shutdown(wait=True, cancel_futures=True)
+
+    async def _run(self) -> None:
+        t0_wall_ms = wallclock_ms()
+        await asyncio.gather(self._video_loop(t0_wall_ms), self._audio_loop(t0_wall_ms))
+
+    def _render_and_encode(self, counter: int, t0_wall_ms: float) -> list[av.Packet]:
+        now_ms = wallclock_ms()
+        yuv = self._renderer.video_frame(counter, int(now_ms))
+        frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+        frame.pts = round((now_ms - t0_wall_ms) * 90)
+        frame.time_base = VIDEO_TIME_BASE
+        return self._video.encode(frame)
+
+    async def _video_loop(self, t0_wall_ms: float) -> None:
+        loop = asyncio.get_running_loop()
+        period_s = 1.0 / self.spec.fps
+        next_s = time.monotonic()
+        counter = 0
+        while True:
+            delay_s = next_s - time.monotonic()
+            if delay_s > 0:
+                await asyncio.sleep(delay_s)
+            elif delay_s < -period_s:
+                next_s = time.monotonic()  # fell behind: keep cadence from now, never burst
+            packets = await loop.run_in_executor(
+                self._worker, self._render_and_encode, counter, t0_wall_ms)
+            for packet in packets:
+                self._video.broadcast.publish(packet)
+            counter += 1
+            self.frames_sent = counter
+            next_s += period_s
+
+    async def _audio_loop(self, t0_wall_ms: float) -> None:
+        t0_mono_s = time.monotonic()
+        first_sample = 0
+        while True:
+            due_s = t0_mono_s + (first_sample + AUDIO_FRAME_SAMPLES) / AUDIO_SAMPLE_RATE
+            delay_s = due_s - time.monotonic()
+            if delay_s > 0:
+                await asyncio.sleep(delay_s)
+            samples = self._renderer.audio_samples(
+                t0_wall_ms + first_sample * 1000.0 / AUDIO_SAMPLE_RATE, AUDIO_FRAME_SAMPLES)
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(samples, dtype=np.int16).reshape(1, -1),
+                format="s16", layout="mono")
+            frame.sample_rate = AUDIO_SAMPLE_RATE
+            frame.pts = first_sample
+            frame.time_base = AUDIO_TIME_BASE
+            for packet in self._audio.encode(frame):
+                self._audio_out.publish(packet)
+            first_sample += AUDIO_FRAME_SAMPLES

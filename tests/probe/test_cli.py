@@ -1,0 +1,119 @@
+"""End-to-end CLI runs in separate processes: exit codes, JSON on stdout, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.conftest import free_port
+
+CLI = [sys.executable, "-m", "probe.cli"]
+
+
+def run_cli(*args: str, timeout_s: float = 90) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout_s)
+
+
+@pytest.mark.integration
+def test_default_check_json_meets_the_foundation_bar() -> None:
+    done = run_cli("check", "--duration", "8", "--json", "-")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["schema"] == "streamprobe.report/1"
+    assert report["video"]["frames"] > 0
+    assert report["video"]["fps"] == pytest.approx(30.0, rel=0.10)
+    assert report["latency"]["time_to_first_frame_ms"] is not None
+    assert report["latency"]["glass_to_glass_ms"]["p50"] < 250
+    assert report["latency"]["stamps_read_fraction"] >= 0.99
+    assert report["verdict"] == "pass"
+
+
+def health(port: int) -> dict:
+    return json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).read())
+
+
+def start_server(port: int) -> subprocess.Popen[str]:
+    """``streamprobe serve`` in its own process, returned once it answers /health."""
+    server = subprocess.Popen([*CLI, "serve", "--port", str(port), "--width", "640",
+                               "--height", "360"], stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            health(port)
+            return server
+        except OSError:
+            if time.monotonic() > deadline:
+                server.kill()
+                raise AssertionError("serve did not come up") from None
+            time.sleep(0.2)
+
+
+@pytest.mark.integration
+def test_serve_and_two_checks_in_other_processes() -> None:
+    port = free_port()
+    server = start_server(port)
+    try:
+        url = f"http://127.0.0.1:{port}/whep/pattern"
+        viewers = [subprocess.Popen([*CLI, "check", url, "--duration", "4", "--json", "-"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                   for _ in range(2)]
+        for viewer in viewers:
+            out, err = viewer.communicate(timeout=60)
+            assert viewer.returncode == 0, err
+            report = json.loads(out)
+            assert report["target"]["protocol"] == "whep"
+            assert report["video"]["width"] == 640
+            assert report["latency"]["stamps_read_fraction"] >= 0.99
+        assert health(port)["sessions"] == 0
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.mark.integration
+def test_ctrl_c_leaves_the_stream_and_exits() -> None:
+    port = free_port()
+    server = start_server(port)
+    try:
+        viewer = subprocess.Popen([*CLI, "check", f"http://127.0.0.1:{port}/whep/pattern",
+                                   "--duration", "60"], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 20
+        while health(port)["connected"] == 0:
+            assert time.monotonic() < deadline, "the viewer never connected"
+            time.sleep(0.2)
+        viewer.send_signal(signal.SIGINT)
+        viewer.communicate(timeout=15)
+        assert viewer.returncode == 130
+        assert health(port)["sessions"] == 0  # the WHEP resource was deleted on the way out
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["check", "http://127.0.0.1:1/whep/x", "--timeout", "2"], "cannot reach"),
+    (["check", "ftp://x/y"], "unknown scheme"),
+    (["check", "--duration", "-1"], "must be positive"),
+    (["analyze", "/nonexistent.mp4"], "no such file"),
+    (["check", "--width", "641"], "even"),
+])
+def test_bad_input_exits_2_with_one_line(args: list[str], fragment: str) -> None:
+    done = run_cli(*args, timeout_s=30)
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert any(fragment in line for line in lines), done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_help_lists_the_commands() -> None:
+    done = run_cli("--help")
+    assert done.returncode == 0
+    for command in ("check", "analyze", "serve"):
+        assert command in done.stdout
