@@ -37,14 +37,14 @@ class Limit:
 
 DEFAULT_LIMITS: dict[str, Limit] = {
     "fps": Limit(warn=24.0, fail=15.0, direction="min", unit="fps"),
-    "freeze_count": Limit(warn=1.0, fail=3.0, direction="max", unit="freezes"),
+    "freeze_count": Limit(warn=0.0, fail=2.0, direction="max", unit="freezes"),
     "frozen_fraction": Limit(warn=0.01, fail=0.05, direction="max", unit="ratio"),
     "time_to_first_frame_ms": Limit(warn=2000.0, fail=5000.0, direction="max", unit="ms"),
     "glass_to_glass_p95_ms": Limit(warn=400.0, fail=1000.0, direction="max", unit="ms"),
     "clarity_score": Limit(warn=3.0, fail=2.0, direction="min", unit="MOS"),
     "stutter_score": Limit(warn=3.5, fail=2.5, direction="min", unit="MOS"),
     "loss_fraction": Limit(warn=0.02, fail=0.10, direction="max", unit="ratio"),
-    "audio_gap_count": Limit(warn=1.0, fail=3.0, direction="max", unit="gaps"),
+    "audio_gap_count": Limit(warn=0.0, fail=2.0, direction="max", unit="gaps"),
     # Audio lead beyond BT.1359 limits; the lag side is checked by av_sync_lag_ms.
     "av_sync_lead_ms": Limit(warn=BT1359_DETECT_LEAD_MS, fail=BT1359_ACCEPT_LEAD_MS,
                              direction="max", unit="ms"),

@@ -19,9 +19,10 @@ def test_min_and_max_directions() -> None:
 
 
 def test_unmeasured_values_are_left_out_and_verdict_is_worst() -> None:
-    checks = run_checks({"fps": 30.0, "clarity_score": None, "freeze_count": 2.0}, DEFAULT_LIMITS)
+    checks = run_checks({"fps": 30.0, "clarity_score": None, "freeze_count": 1.0}, DEFAULT_LIMITS)
     assert [c.name for c in checks] == ["fps", "freeze_count"]
-    assert verdict(checks) == "warn"
+    assert verdict(checks) == "warn"  # one freeze on a pre-show check is worth a warning
+    assert verdict(run_checks({"freeze_count": 3.0}, DEFAULT_LIMITS)) == "fail"
     assert verdict(()) == "pass"
 
 
