@@ -15,6 +15,7 @@ from metrics.analysis import RunFacts, StreamAnalyzer
 from metrics.report import ClockSource, Report, Target
 from metrics.verdict import ThresholdsError, load_limits
 from probe.errors import InputError
+from probe.impair_spec import ImpairSpec
 from probe.loopback_ice import is_loopback_url
 from probe.pattern import PatternSpec
 from probe.room import DEFAULT_STREAM, RoomConfig
@@ -35,6 +36,7 @@ class CheckOptions:
     thresholds: Path | None = None
     pattern: PatternSpec = field(default_factory=PatternSpec)
     encoding: VideoEncoding = field(default_factory=VideoEncoding)
+    impair: ImpairSpec | None = None  # embedded room only
 
 
 @contextlib.asynccontextmanager
@@ -43,7 +45,7 @@ async def _target_url(options: CheckOptions) -> AsyncIterator[tuple[str, bool]]:
     if options.url is not None:
         yield options.url, False
         return
-    config = RoomConfig(pattern=options.pattern, encoding=options.encoding)
+    config = RoomConfig(pattern=options.pattern, encoding=options.encoding, impair=options.impair)
     async with room_process(config) as base_url:
         yield f"{base_url}/whep/{DEFAULT_STREAM}", True
 
@@ -58,6 +60,9 @@ async def run_check(options: CheckOptions,
     """Run one check and score it; raises ``ProbeError`` when nothing could be measured."""
     if options.duration_s <= 0 or options.timeout_s <= 0:
         raise InputError("--duration and --timeout must be positive numbers of seconds")
+    if options.impair is not None and options.url is not None:
+        raise InputError("--impair applies to the embedded test room only; to impair a remote "
+                         "stream, run `streamprobe serve --impair SPEC` in front of it, or drop URL")
     try:
         limits = load_limits(options.thresholds)
     except ThresholdsError as err:

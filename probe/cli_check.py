@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from probe.cli_options import pattern_from_flags, pattern_options, progress_line
+from probe.cli_options import impair_option, pattern_from_flags, pattern_options, progress_line
 
 if TYPE_CHECKING:
     from metrics.report import Report
+    from probe.impair_spec import ImpairSpec
 
 EXIT_FAIL = 1
 
@@ -40,10 +41,12 @@ def _emit(ctx: click.Context, report: "Report", json_to: str | None) -> None:
               help="Write the report as JSON (schema streamprobe.report/1); '-' for stdout.")
 @click.option("--thresholds", type=click.Path(path_type=Path),
               help="TOML file overriding warn/fail limits (see README).")
+@impair_option
 @pattern_options
 @click.pass_context
 def check(ctx: click.Context, url: str | None, duration_s: float, timeout_s: float,
-          token: str | None, json_to: str | None, thresholds: Path | None, **pattern: object) -> None:
+          token: str | None, json_to: str | None, thresholds: Path | None,
+          impair: ImpairSpec | None, **pattern: object) -> None:
     """Pre-show check: join URL as a viewer and measure clarity, stutter and latency.
 
     URL is a WHEP endpoint (http://host:port/whep/stream). Without URL the built-in test room
@@ -55,7 +58,7 @@ def check(ctx: click.Context, url: str | None, duration_s: float, timeout_s: flo
 
     spec, encoding = pattern_from_flags(**pattern)  # type: ignore[arg-type]
     options = CheckOptions(url=url, duration_s=duration_s, timeout_s=timeout_s, token=token,
-                           thresholds=thresholds, pattern=spec, encoding=encoding)
+                           thresholds=thresholds, pattern=spec, encoding=encoding, impair=impair)
     with progress_line(json_to != "-", "checking") as update:
         def on_progress(p: Progress) -> None:
             latency = f"  g2g {p.latency_ms:.0f} ms" if p.latency_ms is not None else ""
@@ -71,13 +74,16 @@ def check(ctx: click.Context, url: str | None, duration_s: float, timeout_s: flo
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
               help="TCP port for WHIP/WHEP (0: any free port).")
 @click.option("--token", help="Require this bearer token from publishers and viewers.")
+@impair_option
 @pattern_options
-def serve(host: str, port: int, token: str | None, **pattern: object) -> None:
+def serve(host: str, port: int, token: str | None, impair: ImpairSpec | None,
+          **pattern: object) -> None:
     """Run the test room: WHIP in, WHEP out, the stamped pattern when nobody publishes."""
     from probe.room import RoomConfig, TestRoom
 
     spec, encoding = pattern_from_flags(**pattern)  # type: ignore[arg-type]
-    config = RoomConfig(host=host, port=port, pattern=spec, encoding=encoding, token=token)
+    config = RoomConfig(host=host, port=port, pattern=spec, encoding=encoding, token=token,
+                        impair=impair)
 
     async def run() -> None:
         stop = asyncio.Event()

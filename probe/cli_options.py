@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+from probe.impair_spec import ImpairSpec, ImpairSpecError, parse_impair_spec
 from probe.pattern import PatternSpec
 from probe.video_encoding import VideoEncoding
 
@@ -48,6 +49,29 @@ def pattern_from_flags(width: int, height: int, fps: float, codec: str, bitrate_
         raise click.BadParameter("width and height must be even (4:2:0 video)")
     return (PatternSpec(width=width, height=height, fps=fps, av_offset_ms=av_offset_ms),
             VideoEncoding(codec=codec, bitrate_kbps=bitrate_kbps))  # type: ignore[arg-type]
+
+
+class ImpairSpecParam(click.ParamType):
+    """``--impair SPEC``: parsed at the command line so a bad field is a usage error (exit 2)."""
+
+    name = "SPEC"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> ImpairSpec:
+        if isinstance(value, ImpairSpec):
+            return value
+        try:
+            return parse_impair_spec(value)
+        except ImpairSpecError as err:
+            self.fail(str(err), param, ctx)
+
+
+def impair_option(fn: F) -> F:
+    """``--impair SPEC`` (contract): user-space impairment of what the room sends each viewer."""
+    return click.option(
+        "--impair", type=ImpairSpecParam(), default=None,
+        help="Impair the room-to-viewer link, e.g. "
+             "'loss=5%,burst=3,delay=80ms,jitter=20ms,rate=1500kbit,outage=2s@5s,seed=1'.")(fn)
 
 
 ProgressUpdate = Callable[[float, float, str], None]

@@ -22,6 +22,8 @@ from aiortc.exceptions import OperationError
 
 from probe.loopback_ice import is_loopback_host, loopback_ice_enabled, set_loopback_ice, \
     strip_non_loopback_candidates
+from probe.impair import ImpairedLink, impair_peer_connection
+from probe.impair_spec import ImpairSpec
 from probe.pattern import PatternSpec
 from probe.video_encoding import VideoEncoding
 from probe.room_stream import PublisherRelay, RoomStream
@@ -49,6 +51,7 @@ class RoomConfig:
     pattern: PatternSpec = field(default_factory=PatternSpec)
     encoding: VideoEncoding = field(default_factory=VideoEncoding)
     token: str | None = None
+    impair: ImpairSpec | None = None  # applied to what the room sends each viewer
 
 
 @dataclass
@@ -58,6 +61,7 @@ class _Session:
     role: str  # "viewer" or "publisher"
     relay: PublisherRelay | None = None
     watchdog: asyncio.TimerHandle | None = None
+    link: ImpairedLink | None = None
 
 
 class TestRoom:
@@ -168,6 +172,8 @@ class TestRoom:
             else:
                 session.relay = await stream.attach_publisher(incoming)
             await pc.setLocalDescription(await pc.createAnswer())
+            if kind == "whep" and self.config.impair is not None and not self.config.impair.is_clean:
+                session.link = impair_peer_connection(pc, self.config.impair)
         except OperationError as err:
             await self._close_session(session_id)
             return _text(400, f"cannot use this offer: {err} (this room sends "

@@ -25,10 +25,13 @@ READY_LINE = re.compile(r"^test room on (http://\S+)")
 def serve_arguments(config: RoomConfig) -> list[str]:
     """``streamprobe serve`` arguments reproducing ``config`` on a free loopback port."""
     spec, encoding = config.pattern, config.encoding
-    return ["serve", "--host", "127.0.0.1", "--port", "0",
-            "--width", str(spec.width), "--height", str(spec.height), "--fps", f"{spec.fps:g}",
-            "--codec", encoding.codec, "--bitrate-kbps", str(encoding.bitrate_kbps),
-            "--av-offset", f"{spec.av_offset_ms:g}"]
+    arguments = ["serve", "--host", "127.0.0.1", "--port", "0",
+                 "--width", str(spec.width), "--height", str(spec.height),
+                 "--fps", f"{spec.fps:g}", "--codec", encoding.codec,
+                 "--bitrate-kbps", str(encoding.bitrate_kbps), "--av-offset", f"{spec.av_offset_ms:g}"]
+    if config.impair is not None:
+        arguments += ["--impair", config.impair.text]
+    return arguments
 
 
 @contextlib.asynccontextmanager

@@ -103,6 +103,8 @@ def test_ctrl_c_leaves_the_stream_and_exits() -> None:
     (["check", "--duration", "-1"], "must be positive"),
     (["analyze", "/nonexistent.mp4"], "no such file"),
     (["check", "--width", "641"], "even"),
+    (["check", "--impair", "loss=5,delay=80ms"], "impair field loss"),
+    (["check", "http://127.0.0.1:1/whep/x", "--impair", "delay=10ms"], "embedded test room only"),
 ])
 def test_bad_input_exits_2_with_one_line(args: list[str], fragment: str) -> None:
     done = run_cli(*args, timeout_s=30)

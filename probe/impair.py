@@ -1,0 +1,121 @@
+"""User-space network impairment of the real datagrams a peer connection sends (no netem here).
+
+``impair_peer_connection`` wraps the send path of the peer connection's ICE transport: every
+DTLS/SRTP/SRTCP datagram the room sends to one viewer passes a seeded scheduler that drops
+(outages, Gilbert–Elliott loss), queues behind a bottleneck rate, and delays (delay + jitter)
+before it really leaves on the socket. STUN connectivity checks are left alone (they take
+another path in aioice), so an outage of a few seconds does not tear the ICE session down; the
+media sees exactly what the spec says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiortc import RTCPeerConnection
+
+from probe.impair_spec import RATE_QUEUE_LIMIT_MS, ImpairSpec
+
+SendData = Callable[[bytes, tuple[str, int]], Awaitable[None]]
+
+
+@dataclass
+class LinkCounters:
+    """What the link did: packets offered, dropped by loss/outage/queue, delivered."""
+
+    offered: int = 0
+    lost: int = 0
+    outage_dropped: int = 0
+    queue_dropped: int = 0
+    delivered: int = 0
+
+
+class ImpairedLink:
+    """The scheduler for one direction of one peer connection, seeded and reproducible."""
+
+    def __init__(self, spec: ImpairSpec, loop: asyncio.AbstractEventLoop) -> None:
+        self.spec = spec
+        self.counters = LinkCounters()
+        self._loop = loop
+        self._random = random.Random(spec.seed)
+        self._start_s = loop.time()
+        self._bad = False  # Gilbert–Elliott state
+        # Gilbert–Elliott: leave the bad state with 1/burst; enter it so the mean loss is `loss`.
+        self._p_leave_bad = 1.0 / spec.burst
+        self._p_enter_bad = (spec.loss * self._p_leave_bad / (1.0 - spec.loss)
+                             if spec.loss < 1.0 else 1.0)
+        self._link_free_s = 0.0
+        self._last_departure_s = 0.0
+
+    def _in_outage(self, now_s: float) -> bool:
+        elapsed_s = now_s - self._start_s
+        return any(o.start_s <= elapsed_s < o.start_s + o.duration_s for o in self.spec.outages)
+
+    def _lost(self) -> bool:
+        if self.spec.loss <= 0:
+            return False
+        if self._bad:
+            self._bad = self._random.random() >= self._p_leave_bad
+        else:
+            self._bad = self._random.random() < self._p_enter_bad
+        return self._bad
+
+    def departure_s(self, size_bytes: int) -> float | None:
+        """When a packet offered now leaves (loop time, s), or None when it is dropped."""
+        now_s = self._loop.time()
+        self.counters.offered += 1
+        if self._in_outage(now_s):
+            self.counters.outage_dropped += 1
+            return None
+        if self._lost():
+            self.counters.lost += 1
+            return None
+        ready_s = now_s
+        if self.spec.rate_kbps is not None:
+            start_s = max(now_s, self._link_free_s)
+            if (start_s - now_s) * 1000.0 > RATE_QUEUE_LIMIT_MS:
+                self.counters.queue_dropped += 1
+                return None
+            self._link_free_s = start_s + size_bytes * 8 / (self.spec.rate_kbps * 1000.0)
+            ready_s = self._link_free_s
+        extra_ms = self.spec.delay_ms + self._random.uniform(0.0, self.spec.jitter_ms)
+        departure_s = max(ready_s + extra_ms / 1000.0, self._last_departure_s)  # stay in order
+        self._last_departure_s = departure_s
+        self.counters.delivered += 1
+        return departure_s
+
+    def wrap(self, send_data: SendData) -> SendData:
+        """A ``send_data`` that applies this link before calling the real one."""
+        async def impaired(data: bytes, addr: tuple[str, int]) -> None:
+            departure_s = self.departure_s(len(data))
+            if departure_s is None:
+                return
+            if departure_s <= self._loop.time():
+                await send_data(data, addr)
+            else:
+                self._loop.call_at(departure_s, _fire, send_data, data, addr)
+
+        return impaired
+
+
+def _fire(send_data: SendData, data: bytes, addr: tuple[str, int]) -> None:
+    asyncio.ensure_future(send_data(data, addr))
+
+
+def impair_peer_connection(pc: RTCPeerConnection, spec: ImpairSpec) -> ImpairedLink:
+    """Impair everything ``pc`` sends from now on; call after ICE gathering (local description set).
+
+    aioice sends data through ``StunProtocol.send_data`` of the nominated pair's protocol; every
+    gathered protocol of the connection is wrapped, whichever gets nominated.
+    """
+    link = ImpairedLink(spec, asyncio.get_running_loop())
+    connections = {id(c): c for c in (t.sender.transport.transport._connection
+                                      for t in pc.getTransceivers()
+                                      if t.sender.transport is not None)}
+    for connection in connections.values():
+        for protocol in connection._protocols:
+            protocol.send_data = link.wrap(protocol.send_data)
+    return link
