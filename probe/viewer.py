@@ -19,6 +19,7 @@ from aiortc import MediaStreamTrack, RTCPeerConnection
 
 from metrics.analysis import StreamAnalyzer
 from metrics.network import NetSample
+from probe import keyframe_recovery
 from probe.errors import MediaTimeout
 from probe.frames import audio_samples_int16, frames_of, y_plane
 from probe.receiver_tap import ReceiverCounters, instrument
@@ -101,6 +102,8 @@ class Viewer:
             def _track(track: MediaStreamTrack) -> None:
                 transceiver = next(t for t in pc.getTransceivers() if t.receiver.track is track)
                 self._counters[track.kind] = instrument(transceiver.receiver)
+                if track.kind == "video":
+                    keyframe_recovery.install(transceiver.receiver)
                 pump = self._pump_video if track.kind == "video" else self._pump_audio
                 tasks.append(asyncio.create_task(pump(track), name=f"tap-{track.kind}"))
 

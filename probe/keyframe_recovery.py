@@ -1,0 +1,104 @@
+"""Recover from unrepairable packet loss the way a browser does: skip the gap, ask for a keyframe.
+
+aiortc's video jitter buffer waits at a missing packet until 512 newer packets have arrived
+(seconds at a few Mbps) before it skips the gap, so after a 0.5 s outage an aiortc viewer stays
+frozen for about 3 s where Chromium freezes for the outage plus a keyframe round trip. The probe
+must see what a viewer sees, so it follows libwebrtc's policy instead: when the packet at the
+buffer has not released a frame for ``GAP_WAIT_MS`` (enough for a NACK retransmission to arrive)
+and a packet is missing in it, drop what is buffered, send a PLI, and decode nothing until a keyframe
+starts (libwebrtc never decodes a frame whose references are lost; it shows the last frame).
+
+This reaches into one receiver instance (its jitter buffer and codec table), as
+``probe/receiver_tap.py`` does; if aiortc changes those names, ``install`` leaves the receiver
+unchanged and returns False.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aiortc import RTCRtpReceiver
+from aiortc.codecs import depayload
+
+# Longer than a NACK round trip on the links we impair (delay up to 500 ms each way is tested
+# with outages, not with loss), shorter than any freeze worth reporting.
+GAP_WAIT_MS = 250.0
+VP8_START_OF_PARTITION = 0x10
+H264_KEY_NAL_TYPES = {5, 7}  # IDR slice, sequence parameter set
+
+
+def _starts_keyframe(codec: Any, payload: bytes) -> bool:
+    """True when an RTP payload begins a keyframe (VP8: RFC 7741; H.264: RFC 6184)."""
+    if codec is None or not payload or codec.name not in ("VP8", "H264"):
+        return False
+    if codec.name == "VP8" and not payload[0] & VP8_START_OF_PARTITION:
+        return False
+    data = depayload(codec, payload)
+    if codec.name == "VP8":
+        return bool(data) and not data[0] & 0x01  # VP8 frame tag: P bit 0 = key frame
+    return any(nal and (nal[0] & 0x1F) in H264_KEY_NAL_TYPES
+               for nal in data.split(b"\x00\x00\x00\x01"))
+
+
+class _Recovery:
+    def __init__(self, receiver: RTCRtpReceiver, buffer: Any, codecs: dict[int, Any]) -> None:
+        self._receiver = receiver
+        self._buffer = buffer
+        self._codecs = codecs
+        self._progress_s = time.monotonic()
+        self._progress_origin: int | None = None
+        self.awaiting_keyframe = False
+        self.recoveries = 0
+
+    def _hole_before(self, sequence_number: int) -> bool:
+        """A packet is missing between the buffer's head and ``sequence_number``."""
+        origin = self._buffer._origin
+        if origin is None:
+            return False
+        span = (sequence_number - origin) % (1 << 16)
+        capacity = self._buffer.capacity
+        return span < capacity and any(self._buffer._packets[(origin + i) % capacity] is None
+                                       for i in range(span))
+
+    def _clear(self) -> None:
+        self._buffer.remove(self._buffer.capacity)
+        self._buffer._origin = None
+
+    async def before(self, packet: Any) -> None:
+        """Runs before aiortc handles ``packet``: skip stuck gaps, hold frames until a keyframe."""
+        now_s = time.monotonic()
+        origin = self._buffer._origin
+        if origin != self._progress_origin:  # a frame left the buffer: it is moving
+            self._progress_origin, self._progress_s = origin, now_s
+        codec = self._codecs.get(packet.payload_type)
+        if self.awaiting_keyframe:
+            if _starts_keyframe(codec, packet.payload):
+                self.awaiting_keyframe = False
+            self._clear()
+            return
+        stuck_ms = (now_s - self._progress_s) * 1000.0
+        if stuck_ms > GAP_WAIT_MS and self._hole_before(packet.sequence_number):
+            self.recoveries += 1
+            self.awaiting_keyframe = True
+            self._clear()
+            await self._receiver._send_rtcp_pli(packet.ssrc)
+            if _starts_keyframe(codec, packet.payload):
+                self.awaiting_keyframe = False
+
+
+def install(receiver: RTCRtpReceiver) -> bool:
+    """Give a video receiver libwebrtc-like gap recovery; False when aiortc's internals differ."""
+    buffer = getattr(receiver, "_RTCRtpReceiver__jitter_buffer", None)
+    codecs = getattr(receiver, "_RTCRtpReceiver__codecs", None)
+    if buffer is None or codecs is None or not hasattr(buffer, "_packets"):
+        return False
+    recovery = _Recovery(receiver, buffer, codecs)
+    handle_rtp = receiver._handle_rtp_packet
+
+    async def recovering_rtp(packet: Any, arrival_time_ms: int) -> None:
+        await recovery.before(packet)
+        await handle_rtp(packet, arrival_time_ms)
+
+    receiver._handle_rtp_packet = recovering_rtp  # type: ignore[method-assign]
+    return True
