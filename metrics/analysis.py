@@ -13,6 +13,7 @@ import numpy as np
 
 from metrics.audio import AudioMeter
 from metrics.clarity import ClarityMeter
+from metrics.content_freeze import ContentFreezeDetector
 from metrics.latency import GlassToGlassMeter
 from metrics.network import NetSample, NetworkMeter
 from metrics.report import ClockSource, Report, Target, VideoInfo
@@ -52,6 +53,7 @@ class StreamAnalyzer:
         self._dropped = DroppedFrameCounter()
         self._g2g = GlassToGlassMeter()
         self._clarity: ClarityMeter | None = None
+        self._content_freezes: ContentFreezeDetector | None = None
         self._band_rows = 0
         self._last_counter: int | None = None
         self._timeline = TimelineBuilder()
@@ -83,6 +85,10 @@ class StreamAnalyzer:
             # Decided once, on the first frame: a stamped stream keeps its code band out of clarity.
             self._band_rows = self._stamps.band_rows(y.shape[0]) if stamp is not None else 0
             self._clarity = ClarityMeter(skip_top_rows=self._band_rows)
+            # The stamp changes every frame: a frozen picture must be judged without it.
+            self._content_freezes = ContentFreezeDetector(skip_top_rows=self._band_rows)
+        assert self._content_freezes is not None
+        self._content_freezes.update(t_s, y)
         clarity = self._clarity.update(y) if analyse_picture else None
         self._timeline.update(rel_s, clarity, latency_ms)
         return FrameOutcome(t_s=rel_s, clarity=clarity, latency_ms=latency_ms,
@@ -105,7 +111,9 @@ class StreamAnalyzer:
     def report(self, facts: RunFacts, limits: dict[str, Limit], duration_s: float | None = None,
                av_sync_ms: float | None = None, notes: tuple[str, ...] = ()) -> Report:
         """Score everything seen so far against ``limits`` and build the report."""
-        stutter = summarize_stutter(self._freezes, self._dropped.dropped if self.stamped else None)
+        content = self._content_freezes.events if self._content_freezes else ()
+        stutter = summarize_stutter(self._freezes, self._dropped.dropped if self.stamped else None,
+                                    extra=content)
         span_s = self._freezes.span_s
         duration_s = span_s if duration_s is None else duration_s
         clarity = self._clarity.result() if self._clarity else ClarityMeter().result()

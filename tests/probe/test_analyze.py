@@ -51,6 +51,39 @@ def test_timestamp_gap_in_a_file_is_a_freeze(tmp_path: Path) -> None:
     assert report.stutter.freezes[0].duration_s == pytest.approx(31 / 30, abs=1 / 30 + 0.05)
 
 
+def ffmpeg_freezedetect(path: Path) -> list[float]:
+    """Freeze durations (s) FFmpeg's freezedetect finds (-60 dB, 0.5 s), the reference."""
+    done = subprocess.run([FFMPEG, "-hide_banner", "-nostats", "-i", str(path), "-vf",
+                           "freezedetect=n=-60dB:d=0.5", "-map", "0:v", "-f", "null", "-"],
+                          capture_output=True, text=True, timeout=120, check=True)
+    return [float(line.rsplit(":", 1)[1]) for line in done.stderr.splitlines()
+            if "freeze_duration" in line]
+
+
+@pytest.mark.parametrize("runs", [((60, 89),), ((30, 59), (100, 159))])
+def test_content_freezes_match_ffmpeg_freezedetect(tmp_path: Path, runs) -> None:
+    # Frames in each run replaced by the frame before it: the source froze, frames kept coming.
+    path = tmp_path / "frozen.mp4"
+    # freezeframes takes its replacement frame from a second input: the untouched source.
+    graph = f"[0:v]split={len(runs) + 1}" + "".join(f"[s{i}]" for i in range(len(runs) + 1))
+    current = "s0"
+    for i, (a, b) in enumerate(runs, start=1):
+        graph += f";[{current}][s{i}]freezeframes=first={a}:last={b}:replace={a - 1}[f{i}]"
+        current = f"f{i}"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30:duration=7",
+           "-filter_complex", graph, "-map", f"[{current}]",
+           "-c:v", "libx264", "-preset", "veryfast", "-qp", "0", str(path))
+    report = analyze_file(path)
+    content = [f for f in report.stutter.freezes if f.kind == "content"]
+    reference = ffmpeg_freezedetect(path)
+    assert len(content) == len(runs) == len(reference)
+    for freeze, ours_ref, (a, b) in zip(content, reference, runs):
+        assert freeze.duration_s == pytest.approx((b - a + 2) / 30, abs=1 / 30 + 1e-6)
+        assert freeze.duration_s == pytest.approx(ours_ref, abs=1 / 30 + 1e-6)
+        assert freeze.start_s == pytest.approx((a - 1) / 30, abs=1 / 30 + 1e-6)
+    assert report.stutter.freeze_count == len(runs)
+
+
 def test_truncated_file_gives_explained_partial_result(clip: Path, tmp_path: Path) -> None:
     data = clip.read_bytes()
     cut = tmp_path / "cut.mp4"
