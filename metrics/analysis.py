@@ -16,7 +16,7 @@ from metrics.clarity import ClarityMeter
 from metrics.content_freeze import ContentFreezeDetector
 from metrics.latency import GlassToGlassMeter
 from metrics.network import NetSample, NetworkMeter
-from metrics.report import ClockSource, Report, Target, VideoInfo
+from metrics.report import ClockSource, JoinSplit, Report, Target, VideoInfo
 from metrics.stamp import StampCodec, unwrap_counter
 from metrics.stutter import DroppedFrameCounter, FreezeDetector, summarize_stutter
 from metrics.timeline import TimelineBuilder
@@ -40,6 +40,7 @@ class RunFacts:
     target: Target
     clock: ClockSource
     time_to_first_frame_ms: float | None = None
+    join_split: JoinSplit | None = None
     video_codec: str | None = None
     audio_codec: str | None = None
 
@@ -118,7 +119,8 @@ class StreamAnalyzer:
         duration_s = span_s if duration_s is None else duration_s
         clarity = self._clarity.result() if self._clarity else ClarityMeter().result()
         latency = self._g2g.result(facts.clock, facts.time_to_first_frame_ms,
-                                   av_sync_ms=av_sync_ms, rtt_ms=self._network.rtt_ms)
+                                   av_sync_ms=av_sync_ms, rtt_ms=self._network.rtt_ms,
+                                   join_split=facts.join_split)
         network = self._network.result()
         self.audio.codec = facts.audio_codec
         audio = self.audio.result()

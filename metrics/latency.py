@@ -11,7 +11,7 @@ import numpy as np
 
 from metrics.stamp import StampRead, unwrap_wallclock_ms
 from metrics.stutter import percentiles
-from metrics.report import ClockSource, Latency
+from metrics.report import ClockSource, JoinSplit, Latency
 
 # A stamp further than this from the receiver's clock was not stamped live by a clock in step
 # with ours (a looped file, a publisher with another clock): its latency is not a latency.
@@ -52,6 +52,7 @@ class GlassToGlassMeter:
         time_to_first_frame_ms: float | None,
         av_sync_ms: float | None = None,
         rtt_ms: float | None = None,
+        join_split: JoinSplit | None = None,
     ) -> Latency:
         """The report's latency section; glass-to-glass is null unless the clock allows it.
 
@@ -69,4 +70,5 @@ class GlassToGlassMeter:
             av_sync_ms=av_sync_ms,
             rtt_ms=rtt_ms,
             clock=clock,
+            time_to_first_frame_split_ms=join_split,
         )

@@ -86,6 +86,15 @@ class Stutter:
 
 
 @dataclass(frozen=True)
+class JoinSplit:
+    """Time to first frame in parts (ms): offer/answer exchange, ICE+DTLS, first decoded frame."""
+
+    signaling_ms: float
+    connect_ms: float
+    media_ms: float
+
+
+@dataclass(frozen=True)
 class Latency:
     time_to_first_frame_ms: float | None
     glass_to_glass_ms: Percentiles | None
@@ -93,6 +102,7 @@ class Latency:
     av_sync_ms: float | None
     rtt_ms: float | None
     clock: ClockSource
+    time_to_first_frame_split_ms: JoinSplit | None = None
 
 
 @dataclass(frozen=True)

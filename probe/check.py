@@ -76,6 +76,7 @@ async def run_check(options: CheckOptions,
         target=Target(url=url, protocol="loopback" if embedded else signaling.protocol),
         clock=_clock_for(url, embedded),
         time_to_first_frame_ms=viewed.join.time_to_first_frame_ms,
+        join_split=viewed.join.split(),
         video_codec=viewed.video_codec,
         audio_codec=viewed.audio_codec,
     )

@@ -57,6 +57,9 @@ def _measurements(report: Report) -> list[tuple[str, str, str]]:
          f"{_fmt(interval.p50)} / {_fmt(interval.p95)} / {_fmt(interval.max)} ms"
          if interval else "—"),
         ("latency", "time to first frame", _fmt(lat.time_to_first_frame_ms, " ms", 0)),
+        ("latency", "  signaling / connect / media",
+         f"{split.signaling_ms:.0f} / {split.connect_ms:.0f} / {split.media_ms:.0f} ms"
+         if (split := lat.time_to_first_frame_split_ms) else "—"),
         ("latency", "glass-to-glass p50/p95/max",
          f"{_fmt(g2g.p50, digits=0)} / {_fmt(g2g.p95, digits=0)} / {_fmt(g2g.max, digits=0)} ms"
          f"  ({lat.clock})" if g2g else f"—  (clock: {lat.clock})"),

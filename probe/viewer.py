@@ -19,6 +19,7 @@ from aiortc import MediaStreamTrack, RTCPeerConnection
 
 from metrics.analysis import StreamAnalyzer
 from metrics.network import NetSample
+from metrics.report import JoinSplit
 from probe import keyframe_recovery
 from probe.errors import MediaTimeout
 from probe.frames import audio_samples_int16, frames_of, y_plane
@@ -53,6 +54,12 @@ class JoinTimes:
     @property
     def time_to_first_frame_ms(self) -> float:
         return (self.first_frame_s - self.request_s) * 1000.0
+
+    def split(self) -> JoinSplit:
+        """The join in parts (ms): signaling, ICE+DTLS connection, first decoded frame."""
+        return JoinSplit(signaling_ms=(self.answered_s - self.request_s) * 1000.0,
+                         connect_ms=(self.connected_s - self.answered_s) * 1000.0,
+                         media_ms=(self.first_frame_s - self.connected_s) * 1000.0)
 
 
 @dataclass(frozen=True)

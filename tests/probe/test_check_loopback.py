@@ -25,6 +25,10 @@ async def test_embedded_room_check_passes(codec: str, leak_check) -> None:
     assert report.video.frames > 100
     assert report.video.fps == pytest.approx(30.0, rel=0.10)
     assert report.latency.time_to_first_frame_ms is not None
+    split = report.latency.time_to_first_frame_split_ms
+    assert min(split.signaling_ms, split.connect_ms, split.media_ms) >= 0
+    assert split.signaling_ms + split.connect_ms + split.media_ms == pytest.approx(
+        report.latency.time_to_first_frame_ms, abs=0.01)
     assert report.latency.clock == "same-host"
     assert 0 < report.latency.glass_to_glass_ms.p50 < 250
     assert report.latency.stamps_read_fraction >= 0.99
