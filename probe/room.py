@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from pathlib import Path
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -31,6 +32,7 @@ from probe.room_stream import PublisherRelay, RoomStream
 log = logging.getLogger(__name__)
 
 SDP_TYPE = "application/sdp"
+VIEWER_PAGE = Path(__file__).with_name("static") / "view.html"
 # A session whose peer never connects (it vanished after the POST) is closed after this.
 SESSION_CONNECT_TIMEOUT_S = 20.0
 DEFAULT_STREAM = "pattern"
@@ -85,6 +87,7 @@ class TestRoom:
         app.add_routes([
             web.get("/", self._index),
             web.get("/health", self._health),
+            web.get("/view/{stream}", self._viewer_page),
             web.post("/{kind:whep|whip}/{stream}", self._join),
             web.delete("/{kind:whep|whip}/{stream}/{session}", self._leave),
             web.patch("/{kind:whep|whip}/{stream}/{session}", self._no_trickle),
@@ -245,10 +248,15 @@ class TestRoom:
             {"streams": streams, "sessions": len(self._sessions), "connected": connected},
             headers=CORS_HEADERS)
 
+    async def _viewer_page(self, request: web.Request) -> web.Response:
+        """A browser WHEP viewer for a stream (open http://localhost:PORT/view/STREAM)."""
+        return web.FileResponse(VIEWER_PAGE)
+
     async def _index(self, request: web.Request) -> web.Response:
         spec = self.config.pattern
         return web.Response(
             text=(f"streamprobe test room\nWHEP: {self.whep_url()}\nWHIP: {self.whip_url()}\n"
+                  f"browser: {self.base_url()}/view/{DEFAULT_STREAM}\n"
                   f"pattern: {spec.width}x{spec.height}@{spec.fps:g} "
                   f"{self.config.encoding.codec} {self.config.encoding.bitrate_kbps} kbps\n"),
             headers=CORS_HEADERS)
