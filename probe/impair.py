@@ -14,6 +14,7 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiortc import RTCPeerConnection
 
@@ -87,8 +88,15 @@ class ImpairedLink:
         self.counters.delivered += 1
         return departure_s
 
-    def wrap(self, send_data: SendData) -> SendData:
-        """A ``send_data`` that applies this link before calling the real one."""
+    def wrap(self, protocol: Any) -> SendData:
+        """A ``send_data`` for an aioice protocol that applies this link before really sending."""
+        send_data: SendData = protocol.send_data
+
+        def fire(data: bytes, addr: tuple[str, int]) -> None:
+            # A delayed datagram whose connection closed meanwhile is lost, as on a real link.
+            if protocol.transport is not None and not protocol.transport.is_closing():
+                protocol.transport.sendto(data, addr)
+
         async def impaired(data: bytes, addr: tuple[str, int]) -> None:
             departure_s = self.departure_s(len(data))
             if departure_s is None:
@@ -96,13 +104,9 @@ class ImpairedLink:
             if departure_s <= self._loop.time():
                 await send_data(data, addr)
             else:
-                self._loop.call_at(departure_s, _fire, send_data, data, addr)
+                self._loop.call_at(departure_s, fire, data, addr)
 
         return impaired
-
-
-def _fire(send_data: SendData, data: bytes, addr: tuple[str, int]) -> None:
-    asyncio.ensure_future(send_data(data, addr))
 
 
 def impair_peer_connection(pc: RTCPeerConnection, spec: ImpairSpec) -> ImpairedLink:
@@ -117,5 +121,5 @@ def impair_peer_connection(pc: RTCPeerConnection, spec: ImpairSpec) -> ImpairedL
                                       if t.sender.transport is not None)}
     for connection in connections.values():
         for protocol in connection._protocols:
-            protocol.send_data = link.wrap(protocol.send_data)
+            protocol.send_data = link.wrap(protocol)
     return link

@@ -24,12 +24,22 @@ from aiortc.codecs import depayload
 # Longer than a NACK round trip on the links we impair (delay up to 500 ms each way is tested
 # with outages, not with loss), shorter than any freeze worth reporting.
 GAP_WAIT_MS = 250.0
+# While waiting for a keyframe, ask again this often (libwebrtc repeats its requests too), so a
+# lost request or a lost keyframe does not leave the viewer frozen until the next periodic one.
+KEYFRAME_RETRY_MS = 200.0
+RTX_HEADER_BYTES = 2  # original sequence number (RFC 4588)
 VP8_START_OF_PARTITION = 0x10
 H264_KEY_NAL_TYPES = {5, 7}  # IDR slice, sequence parameter set
 
 
-def _starts_keyframe(codec: Any, payload: bytes) -> bool:
-    """True when an RTP payload begins a keyframe (VP8: RFC 7741; H.264: RFC 6184)."""
+def _starts_keyframe(codec: Any, payload: bytes, codecs: dict[int, Any]) -> bool:
+    """True when an RTP payload begins a keyframe (VP8: RFC 7741; H.264: RFC 6184).
+
+    A retransmission (RTX) is looked at through its original payload type.
+    """
+    if codec is not None and codec.name == "rtx":
+        codec = codecs.get(codec.parameters.get("apt"))
+        payload = payload[RTX_HEADER_BYTES:]
     if codec is None or not payload or codec.name not in ("VP8", "H264"):
         return False
     if codec.name == "VP8" and not payload[0] & VP8_START_OF_PARTITION:
@@ -44,11 +54,13 @@ def _starts_keyframe(codec: Any, payload: bytes) -> bool:
 class _Recovery:
     def __init__(self, receiver: RTCRtpReceiver, buffer: Any, codecs: dict[int, Any]) -> None:
         self._receiver = receiver
+        self._nacks = getattr(receiver, "_RTCRtpReceiver__nack_generator", None)
         self._buffer = buffer
         self._codecs = codecs
         self._progress_s = time.monotonic()
         self._progress_origin: int | None = None
         self.awaiting_keyframe = False
+        self._requested_s = 0.0
         self.recoveries = 0
 
     def _hole_before(self, sequence_number: int) -> bool:
@@ -62,29 +74,59 @@ class _Recovery:
                                        for i in range(span))
 
     def _clear(self) -> None:
+        """Drop the buffered packets and stop asking for the ones given up on (as libwebrtc
+        clears its NACK list at a keyframe): late retransmissions of them would otherwise land far
+        behind the new head and make aiortc reset its buffer again."""
         self._buffer.remove(self._buffer.capacity)
         self._buffer._origin = None
+        if self._nacks is not None:
+            self._nacks.missing.clear()
 
-    async def before(self, packet: Any) -> None:
-        """Runs before aiortc handles ``packet``: skip stuck gaps, hold frames until a keyframe."""
+    def _stale_retransmission(self, packet: Any, codec: Any) -> bool:
+        """A retransmission (RTX) of a packet older than the buffer's head: given up on."""
+        origin = self._buffer._origin
+        if origin is None or codec is None or codec.name != "rtx":
+            return False
+        if len(packet.payload) < RTX_HEADER_BYTES:
+            return True
+        sequence_number = int.from_bytes(packet.payload[:RTX_HEADER_BYTES], "big")
+        return 0 < (origin - sequence_number) % (1 << 16) < (1 << 15)
+
+    async def before(self, packet: Any) -> bool:
+        """Runs before aiortc handles ``packet``: skip stuck gaps, hold frames until a keyframe.
+
+        Returns False when aiortc should not see the packet at all (a stale retransmission).
+        """
         now_s = time.monotonic()
         origin = self._buffer._origin
         if origin != self._progress_origin:  # a frame left the buffer: it is moving
             self._progress_origin, self._progress_s = origin, now_s
         codec = self._codecs.get(packet.payload_type)
+        if self._stale_retransmission(packet, codec):
+            return False
         if self.awaiting_keyframe:
-            if _starts_keyframe(codec, packet.payload):
+            if _starts_keyframe(codec, packet.payload, self._codecs):
                 self.awaiting_keyframe = False
+            elif (now_s - self._requested_s) * 1000.0 > KEYFRAME_RETRY_MS:
+                await self._request_keyframe(packet.ssrc, now_s)
             self._clear()
-            return
+            return True
         stuck_ms = (now_s - self._progress_s) * 1000.0
         if stuck_ms > GAP_WAIT_MS and self._hole_before(packet.sequence_number):
             self.recoveries += 1
             self.awaiting_keyframe = True
             self._clear()
-            await self._receiver._send_rtcp_pli(packet.ssrc)
-            if _starts_keyframe(codec, packet.payload):
+            if self._nacks is not None and codec is not None and codec.name != "rtx":
+                # The hole is given up on: do not let aiortc NACK it on this packet either.
+                self._nacks.max_seq = (packet.sequence_number - 1) % (1 << 16)
+            await self._request_keyframe(packet.ssrc, now_s)
+            if _starts_keyframe(codec, packet.payload, self._codecs):
                 self.awaiting_keyframe = False
+        return True
+
+    async def _request_keyframe(self, media_ssrc: int, now_s: float) -> None:
+        self._requested_s = now_s
+        await self._receiver._send_rtcp_pli(media_ssrc)
 
 
 def install(receiver: RTCRtpReceiver) -> bool:
@@ -97,8 +139,8 @@ def install(receiver: RTCRtpReceiver) -> bool:
     handle_rtp = receiver._handle_rtp_packet
 
     async def recovering_rtp(packet: Any, arrival_time_ms: int) -> None:
-        await recovery.before(packet)
-        await handle_rtp(packet, arrival_time_ms)
+        if await recovery.before(packet):
+            await handle_rtp(packet, arrival_time_ms)
 
     receiver._handle_rtp_packet = recovering_rtp  # type: ignore[method-assign]
     return True
