@@ -12,8 +12,12 @@ import argparse
 import asyncio
 import statistics
 import sys
+from pathlib import Path
 
-from tests.probe.chromium_freezes import compare_freezes
+# The comparison lives with the tests (it drives Chromium through tests/support).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.probe.chromium_freezes import compare_freezes  # noqa: E402
 
 PROFILES = [
     "outage=1s@3s,outage=2s@7s",
