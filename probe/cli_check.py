@@ -36,7 +36,14 @@ def _emit(ctx: click.Context, report: "Report", json_to: str | None) -> None:
 @click.option("--timeout", "timeout_s", type=float, default=10.0, show_default=True,
               help="Seconds to wait for each of: the signaling answer, the connection, the first "
                    "frame. Past it the check ends with exit code 2.")
-@click.option("--token", help="Bearer token for the WHEP endpoint.")
+@click.option("--token", help="Bearer token for the WHEP endpoint (for janus:// URLs: Janus's "
+                                 "API token).")
+@click.option("--publish", "publish_url", metavar="URL",
+              help="Also publish the test pattern to URL (WHIP endpoint, or "
+                   "janus://HOST:PORT/ROOM) and watch it come back: glass-to-glass through that "
+                   "server.")
+@click.option("--view", "view_url", metavar="URL",
+              help="With --publish: where to watch (same as URL; optional for a Janus room).")
 @click.option("--json", "json_to", metavar="PATH|-",
               help="Write the report as JSON (schema streamprobe.report/1); '-' for stdout.")
 @click.option("--thresholds", type=click.Path(path_type=Path),
@@ -45,20 +52,27 @@ def _emit(ctx: click.Context, report: "Report", json_to: str | None) -> None:
 @pattern_options
 @click.pass_context
 def check(ctx: click.Context, url: str | None, duration_s: float, timeout_s: float,
-          token: str | None, json_to: str | None, thresholds: Path | None,
-          impair: ImpairSpec | None, **pattern: object) -> None:
+          token: str | None, publish_url: str | None, view_url: str | None,
+          json_to: str | None, thresholds: Path | None, impair: ImpairSpec | None,
+          **pattern: object) -> None:
     """Pre-show check: join URL as a viewer and measure clarity, stutter and latency.
 
-    URL is a WHEP endpoint (http://host:port/whep/stream). Without URL the built-in test room
-    starts on a free loopback port and its stamped pattern is probed (the pattern flags apply
-    to it). Exit codes: 0 pass or warn, 1 fail, 2 could not measure.
+    URL is a WHEP endpoint (http://host:port/whep/stream) or a Janus VideoRoom
+    (janus://HOST:PORT/ROOM, optionally ?feed=ID; janus+https:// for TLS). Without URL the
+    built-in test room starts on a free loopback port and its stamped pattern is probed. With
+    --publish the pattern is published there and watched at URL/--view. The pattern flags apply
+    to the built-in room and to --publish. Exit codes: 0 pass or warn, 1 fail, 2 could not
+    measure.
     """
     from probe.check import CheckOptions, run_check
     from probe.viewer import Progress
 
+    if url and view_url and url != view_url:
+        raise click.UsageError("give the URL to watch once: as URL or as --view")
     spec, encoding = pattern_from_flags(**pattern)  # type: ignore[arg-type]
-    options = CheckOptions(url=url, duration_s=duration_s, timeout_s=timeout_s, token=token,
-                           thresholds=thresholds, pattern=spec, encoding=encoding, impair=impair)
+    options = CheckOptions(url=url or view_url, duration_s=duration_s, timeout_s=timeout_s,
+                           token=token, thresholds=thresholds, pattern=spec, encoding=encoding,
+                           impair=impair, publish_url=publish_url)
     with progress_line(json_to != "-", "checking") as update:
         def on_progress(p: Progress) -> None:
             latency = f"  g2g {p.latency_ms:.0f} ms" if p.latency_ms is not None else ""

@@ -149,6 +149,8 @@ class Viewer:
         end_s = self._first_frame_s + duration_s
         while (now_s := time.monotonic()) < end_s:
             await asyncio.sleep(min(0.25, end_s - now_s))
+            if self._signaling.failure is not None:
+                raise self._signaling.failure
             if self._on_progress:
                 self._on_progress(Progress(elapsed_s=min(duration_s, now_s - self._first_frame_s),
                                            duration_s=duration_s, frames=self._analyzer.frames,

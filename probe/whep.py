@@ -14,7 +14,7 @@ import aiohttp
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
 from metrics.report import Protocol as ReportProtocol
-from probe.errors import SignalingError
+from probe.errors import ProbeError, SignalingError
 from probe.loopback_ice import is_loopback_url, set_loopback_ice, strip_non_loopback_candidates
 
 SDP_TYPE = "application/sdp"
@@ -23,6 +23,8 @@ DELETE_TIMEOUT_S = 3.0
 
 class WhepSession:
     """One WHEP (or WHIP) resource: ``negotiate`` creates it, ``close`` deletes it."""
+
+    failure: ProbeError | None = None  # WHEP has no channel on which the server could end it
 
     def __init__(self, url: str, token: str | None = None,
                  protocol: ReportProtocol = "whep") -> None:
