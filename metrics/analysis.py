@@ -12,12 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from metrics.audio import AudioMeter
+from metrics.avsync import AvSyncMeter, MediaKind, SenderReport, mono_float
 from metrics.clarity import ClarityMeter
 from metrics.content_freeze import ContentFreezeDetector
 from metrics.latency import GlassToGlassMeter
 from metrics.network import NetSample, NetworkMeter
 from metrics.report import ClockSource, JoinSplit, Report, Target, VideoInfo
-from metrics.stamp import StampCodec, unwrap_counter
+from metrics.pattern_schedule import DEFAULT_FLASH_PERIOD_S
+from metrics.stamp import StampCodec, unwrap_counter, unwrap_wallclock_ms
 from metrics.stutter import DroppedFrameCounter, FreezeDetector, summarize_stutter
 from metrics.timeline import TimelineBuilder
 from metrics.verdict import Limit, run_checks, verdict
@@ -48,7 +50,8 @@ class RunFacts:
 class StreamAnalyzer:
     """Streaming analysis of one video (and optional audio) stream; holds no frames."""
 
-    def __init__(self, expect_continuous_audio: bool = False) -> None:
+    def __init__(self, expect_continuous_audio: bool = False,
+                 flash_period_s: float = DEFAULT_FLASH_PERIOD_S) -> None:
         self._stamps = StampCodec()
         self._freezes = FreezeDetector()
         self._dropped = DroppedFrameCounter()
@@ -60,16 +63,18 @@ class StreamAnalyzer:
         self._timeline = TimelineBuilder()
         self._network = NetworkMeter()
         self.audio = AudioMeter(expect_continuous=expect_continuous_audio)
+        self._avsync = AvSyncMeter(flash_period_s)
         self._t0_s: float | None = None
         self._size: tuple[int, int] | None = None
         self.frames = 0
 
     def video_frame(self, t_s: float, y: np.ndarray, arrival_wallclock_ms: float | None = None,
-                    analyse_picture: bool = True) -> FrameOutcome:
+                    analyse_picture: bool = True, media_s: float | None = None) -> FrameOutcome:
         """Account one decoded frame: ``t_s`` arrival/presentation time (s), ``y`` its Y plane.
 
         ``analyse_picture=False`` (a live run falling behind) skips clarity for this frame; its
-        timing and stamp still count.
+        timing and stamp still count. ``media_s`` is its RTP time (s, as the receiver rebased
+        it), which places flashes for A/V sync.
         """
         if self._t0_s is None:
             self._t0_s = t_s
@@ -90,14 +95,27 @@ class StreamAnalyzer:
             self._content_freezes = ContentFreezeDetector(skip_top_rows=self._band_rows)
         assert self._content_freezes is not None
         self._content_freezes.update(t_s, y)
+        if media_s is not None:
+            captured_ms = None
+            if stamp is not None and arrival_wallclock_ms is not None:
+                captured_ms = float(unwrap_wallclock_ms(stamp.wallclock_ms_mod,
+                                                        int(arrival_wallclock_ms)))
+            self._avsync.flashes.update(media_s, y[self._band_rows:], captured_ms)
         clarity = self._clarity.update(y) if analyse_picture else None
         self._timeline.update(rel_s, clarity, latency_ms)
         return FrameOutcome(t_s=rel_s, clarity=clarity, latency_ms=latency_ms,
                             stamped=stamp is not None)
 
-    def audio_frame(self, pts_s: float, samples: np.ndarray, sample_rate: int) -> None:
-        """Account one decoded audio frame (int16 samples) at presentation time ``pts_s``."""
+    def audio_frame(self, pts_s: float, samples: np.ndarray, sample_rate: int,
+                    channels: int = 1) -> None:
+        """Account one decoded audio frame (int16 samples of ``channels`` channels, packed or
+        planar) at presentation time ``pts_s`` (s; for a live stream its RTP time)."""
         self.audio.update(pts_s, samples, sample_rate)
+        self._avsync.tones.update(pts_s, mono_float(samples, channels), sample_rate)
+
+    def sender_report(self, kind: MediaKind, report: SenderReport) -> None:
+        """Account one RTCP sender report of the video or audio stream (A/V sync's clock)."""
+        self._avsync.sender_report(kind, report)
 
     def net_sample(self, sample: NetSample) -> None:
         """Account one once-a-second receiver counter sample (``t_s`` on the frames' clock)."""
@@ -110,7 +128,7 @@ class StreamAnalyzer:
         return self._g2g.stamps_read > 0
 
     def report(self, facts: RunFacts, limits: dict[str, Limit], duration_s: float | None = None,
-               av_sync_ms: float | None = None, notes: tuple[str, ...] = ()) -> Report:
+               notes: tuple[str, ...] = ()) -> Report:
         """Score everything seen so far against ``limits`` and build the report."""
         content = self._content_freezes.events if self._content_freezes else ()
         stutter = summarize_stutter(self._freezes, self._dropped.dropped if self.stamped else None,
@@ -118,6 +136,7 @@ class StreamAnalyzer:
         span_s = self._freezes.span_s
         duration_s = span_s if duration_s is None else duration_s
         clarity = self._clarity.result() if self._clarity else ClarityMeter().result()
+        av_sync_ms = self._avsync.result()
         latency = self._g2g.result(facts.clock, facts.time_to_first_frame_ms,
                                    av_sync_ms=av_sync_ms, rtt_ms=self._network.rtt_ms,
                                    join_split=facts.join_split)

@@ -2,12 +2,20 @@
 
 Flashes fall on wall-clock multiples of the flash period; a frame is a flash frame when it is the
 first frame at or after such an instant. The tone burst starts at the flash instant minus the A/V
-offset (positive offset: audio leads, the sign convention of ITU-R BT.1359).
+offset (positive offset: audio leads, the sign convention of ITU-R BT.1359). The burst's shape is
+fixed here too, since the A/V sync metric finds both.
 """
 
 from __future__ import annotations
 
 import math
+
+DEFAULT_FLASH_PERIOD_S = 3.0
+FLASH_LEVEL = 235  # the flash frame's luma: BT.601 video-range white
+BURST_HZ = 3000.0
+BURST_DBFS = -6.0
+BURST_MS = 50.0
+BURST_RAMP_MS = 2.0  # raised-cosine edges, so the burst does not click
 
 
 def is_flash_frame(wallclock_ms: float, fps: float, flash_period_s: float) -> bool:

@@ -18,18 +18,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from metrics.pattern_schedule import is_flash_frame, tone_onsets_ms
+from metrics.pattern_schedule import (
+    BURST_DBFS,
+    BURST_HZ,
+    BURST_MS,
+    BURST_RAMP_MS,
+    DEFAULT_FLASH_PERIOD_S,
+    FLASH_LEVEL,
+    is_flash_frame,
+    tone_onsets_ms,
+)
 from metrics.stamp import StampCodec
 
 SCROLL_PX_PER_FRAME = 4
 BLOCK_SIZE_FRACTION = 0.18  # side of the bouncing block, as a fraction of the height
 PILOT_HZ = 440.0
 PILOT_DBFS = -20.0
-BURST_HZ = 3000.0
-BURST_DBFS = -6.0
-BURST_MS = 50.0
-BURST_RAMP_MS = 2.0  # raised-cosine edges, so the burst does not click
-FLASH_LEVEL = 235
 INT16_PEAK = 32767.0
 
 
@@ -40,7 +44,7 @@ class PatternSpec:
     width: int = 1280
     height: int = 720
     fps: float = 30.0
-    flash_period_s: float = 3.0
+    flash_period_s: float = DEFAULT_FLASH_PERIOD_S
     av_offset_ms: float = 0.0
     sample_rate: int = 48000
 

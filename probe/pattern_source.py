@@ -2,7 +2,8 @@
 
 Video frames are rendered at the pattern's fps on a monotonic schedule and stamped with the
 wall clock at render time (their capture time); their pts (90 kHz) follow that capture time, so
-RTP timestamps carry it too. Audio is produced like a capture device: a 20 ms frame is released
+RTP timestamps carry it too, and the broadcasts know the wall clock of pts 0 so that the sender
+reports can say so (``probe.sender_reports``). Audio is produced like a capture device: a 20 ms frame is released
 when its last sample is due, sample ``n`` being captured at ``audio_t0 + n / 48 kHz``.
 """
 
@@ -56,9 +57,16 @@ class PatternSource:
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         self._worker.shutdown(wait=True, cancel_futures=True)
+        self._set_capture_epoch(None)
+
+    def _set_capture_epoch(self, t0_wall_ms: float | None) -> None:
+        """Tell the broadcasts that pts count from ``t0_wall_ms`` (for their sender reports)."""
+        self._video.broadcast.capture_epoch_wallclock_ms = t0_wall_ms
+        self._audio_out.capture_epoch_wallclock_ms = t0_wall_ms
 
     async def _run(self) -> None:
         t0_wall_ms = wallclock_ms()
+        self._set_capture_epoch(t0_wall_ms)
         await asyncio.gather(self._video_loop(t0_wall_ms), self._audio_loop(t0_wall_ms))
 
     def _render_and_encode(self, counter: int, t0_wall_ms: float) -> list[av.Packet]:

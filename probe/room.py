@@ -28,6 +28,7 @@ from probe.impair_spec import ImpairSpec
 from probe.pattern import PatternSpec
 from probe.video_encoding import VideoEncoding
 from probe.room_stream import PublisherRelay, RoomStream
+from probe.sender_reports import report_on_capture_clock
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +199,9 @@ class TestRoom:
         """
         wanted = "video/VP8" if stream.encoding.codec == "vp8" else "video/H264"
         for kind in ("video", "audio"):
-            transceiver = pc.addTransceiver(stream.subscribe(kind), direction="sendonly")
+            track = stream.subscribe(kind)
+            transceiver = pc.addTransceiver(track, direction="sendonly")
+            report_on_capture_clock(transceiver.sender, track)
             if kind == "video":
                 transceiver.setCodecPreferences(
                     [c for c in RTCRtpSender.getCapabilities("video").codecs

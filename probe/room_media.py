@@ -10,7 +10,9 @@ the publisher.
 from __future__ import annotations
 
 import asyncio
+import collections
 import fractions
+import time
 
 import av
 from aiortc import MediaStreamTrack, RTCRtpSender
@@ -22,10 +24,14 @@ VIDEO_TIME_BASE = fractions.Fraction(1, 90000)
 AUDIO_SAMPLE_RATE = 48000
 AUDIO_TIME_BASE = fractions.Fraction(1, AUDIO_SAMPLE_RATE)
 AUDIO_FRAME_SAMPLES = 960  # 20 ms at 48 kHz, the WebRTC Opus frame
+# RTP clocks: 90 kHz for VP8 and H.264 video (RFC 7741, RFC 6184), 48 kHz for Opus (RFC 7587).
+RTP_CLOCK_HZ = {"video": 90000, "audio": AUDIO_SAMPLE_RATE}
 # A viewer that cannot keep up loses its oldest packets rather than growing memory.
 VIEWER_QUEUE_PACKETS = 256
 # Keyframe requests closer together than this are merged (one keyframe serves them all).
 KEYFRAME_REQUEST_MIN_GAP_FRAMES = 5
+# Packets handed to the sender that are remembered for its sender reports (probe.sender_reports).
+CAPTURES_KEPT = 8
 
 def open_video_encoder(encoding: VideoEncoding, width: int, height: int,
                        fps: float) -> av.VideoCodecContext:
@@ -70,6 +76,10 @@ class PacketTrack(MediaStreamTrack):
         self._broadcast = broadcast
         self._queue: asyncio.Queue[av.Packet | None] = asyncio.Queue(VIEWER_QUEUE_PACKETS)
         self._waiting_for_keyframe = kind == "video"
+        # (wall-clock ms when handed to the sender, wall-clock ms when captured) of the latest
+        # packets, when the broadcast knows its capture clock.
+        self.captures: collections.deque[tuple[float, float]] = collections.deque(
+            maxlen=CAPTURES_KEPT)
 
     def offer(self, packet: av.Packet) -> None:
         """Queue one packet (called by the broadcast); drops the oldest when full."""
@@ -87,6 +97,10 @@ class PacketTrack(MediaStreamTrack):
         packet = await self._queue.get()
         if packet is None:
             raise MediaStreamError
+        epoch_ms = self._broadcast.capture_epoch_wallclock_ms
+        if epoch_ms is not None and packet.pts is not None and packet.time_base is not None:
+            self.captures.append((time.time() * 1000.0,
+                                  epoch_ms + float(packet.pts * packet.time_base) * 1000.0))
         return packet
 
     def stop(self) -> None:
@@ -105,6 +119,8 @@ class Broadcast:
         self.kind = kind
         self._tracks: set[PacketTrack] = set()
         self.keyframe_requested = asyncio.Event()
+        # Wall-clock ms of pts 0 while packet pts follow capture time (the pattern); else None.
+        self.capture_epoch_wallclock_ms: float | None = None
 
     def subscribe(self) -> PacketTrack:
         """A new viewer track; asks the encoder for a keyframe so the viewer starts at once."""

@@ -1,7 +1,8 @@
 """The viewer peer: joins through a signaling adapter, receives, and taps every frame.
 
 Per video frame it records the arrival time (monotonic s and wall-clock ms) and hands the Y
-plane to the analyzer; per audio frame its samples and pts; once a second the receiver's counters.
+plane and RTP time to the analyzer; per audio frame its samples and RTP time; once a second the
+receiver's counters and the RTCP sender reports that put both RTP times on the sender's clock.
 Analysis runs in one worker thread (in arrival order) so the event loop, which also receives the
 RTP packets, is never held up by picture analysis.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import fractions
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,9 +24,12 @@ from metrics.network import NetSample
 from metrics.report import JoinSplit
 from probe import keyframe_recovery
 from probe.errors import MediaTimeout
+from probe.frame_release import FrameRelease
 from probe.frames import audio_samples_int16, frames_of, y_plane
 from probe.receiver_tap import ReceiverCounters, instrument
+from probe.sender_reports import SenderReportLog
 from probe.signaling import Signaling
+from probe.stun_rtt import StunRoundTrips
 
 # Frames waiting for analysis beyond which clarity is skipped (arrival and stamps still counted).
 MAX_ANALYSIS_BACKLOG = 45
@@ -83,6 +88,10 @@ class Viewer:
         self._first_frame_s: float | None = None
         self._last_latency_ms: float | None = None
         self._counters: dict[str, ReceiverCounters] = {}
+        self._sender_reports: dict[str, SenderReportLog] = {}
+        self._frame_release: FrameRelease | None = None
+        self._round_trips = StunRoundTrips()
+        self._time_bases: dict[str, fractions.Fraction] = {}
         self._codecs: dict[str, str] = {}
 
     async def watch(self, duration_s: float, timeout_s: float) -> ViewResult:
@@ -105,12 +114,19 @@ class Viewer:
                 elif pc.connectionState in ("failed", "closed"):
                     failed.set()
 
+            @pc.on("icegatheringstatechange")
+            def _gathered() -> None:
+                if pc.iceGatheringState == "complete":
+                    self._round_trips.instrument(pc)
+
             @pc.on("track")
             def _track(track: MediaStreamTrack) -> None:
                 transceiver = next(t for t in pc.getTransceivers() if t.receiver.track is track)
                 self._counters[track.kind] = instrument(transceiver.receiver)
+                self._sender_reports[track.kind] = SenderReportLog(transceiver.receiver)
                 if track.kind == "video":
                     keyframe_recovery.install(transceiver.receiver)
+                    self._frame_release = FrameRelease(transceiver.receiver)
                 pump = self._pump_video if track.kind == "video" else self._pump_audio
                 tasks.append(asyncio.create_task(pump(track), name=f"tap-{track.kind}"))
 
@@ -133,6 +149,7 @@ class Viewer:
                                    "any video arrived")
             tasks.append(asyncio.create_task(self._sample_stats(pc), name="stats"))
             await self._watch_for(duration_s)
+            self._forward_sender_reports()
             join = JoinTimes(request_s, answered_s, connected_s, self._first_frame_s)
             return ViewResult(join, self._codecs.get("video"), self._codecs.get("audio"))
         finally:
@@ -175,16 +192,33 @@ class Viewer:
                 self._first_frame_s = arrival_s
                 self._first_frame.set()
             assert isinstance(frame, av.VideoFrame)
+            if self._frame_release is not None and frame.pts is not None:
+                # Glass-to-glass counts from the frame being complete, as in a browser.
+                arrival_wall_ms -= self._frame_release.held_ms(frame.pts)
             picture = self._pending < MAX_ANALYSIS_BACKLOG
             self._submit(self._analyzer.video_frame, arrival_s, y_plane(frame), arrival_wall_ms,
-                         picture)
+                         picture, self._media_s(track.kind, frame))
 
     async def _pump_audio(self, track: MediaStreamTrack) -> None:
         async for frame in frames_of(track):
             assert isinstance(frame, av.AudioFrame)
-            pts_s = float(frame.pts * frame.time_base) if frame.pts is not None else 0.0
-            self._submit(self._analyzer.audio_frame, pts_s, audio_samples_int16(frame),
-                         frame.sample_rate)
+            self._submit(self._analyzer.audio_frame, self._media_s(track.kind, frame) or 0.0,
+                         audio_samples_int16(frame), frame.sample_rate,
+                         len(frame.layout.channels))
+
+    def _media_s(self, kind: str, frame: av.frame.Frame) -> float | None:
+        """The frame's RTP time (s, rebased by aiortc); notes the track's time base."""
+        if frame.pts is None or frame.time_base is None:
+            return None
+        self._time_bases.setdefault(kind, frame.time_base)
+        return float(frame.pts * frame.time_base)
+
+    def _forward_sender_reports(self) -> None:
+        """Hand the sender reports received so far to the analyzer (A/V sync's clock)."""
+        for kind, log in self._sender_reports.items():
+            if kind in self._time_bases:
+                for report in log.drain(self._time_bases[kind]):
+                    self._submit(self._analyzer.sender_report, kind, report)
 
     async def _sample_stats(self, pc: RTCPeerConnection) -> None:
         while True:
@@ -203,7 +237,9 @@ class Viewer:
                     jitter_ms=jitter * 1000.0 / VIDEO_CLOCK_HZ if jitter is not None else None,
                     nacks=sum(c.nacks for c in self._counters.values()),
                     plis=sum(c.plis for c in self._counters.values()),
+                    rtt_ms=self._round_trips.rtt_ms,
                 ))
+            self._forward_sender_reports()
             await asyncio.sleep(STATS_INTERVAL_S)
 
 
