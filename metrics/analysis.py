@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from metrics.audio import AudioMeter
-from metrics.avsync import AvSyncMeter, MediaKind, SenderReport, mono_float
+from metrics.avsync import AvSyncMeter, mono_float
+from metrics.sender_clock import MediaKind, SenderReport
 from metrics.clarity import ClarityMeter
 from metrics.content_freeze import ContentFreezeDetector
 from metrics.latency import GlassToGlassMeter
@@ -86,7 +87,7 @@ class StreamAnalyzer:
         if stamp is not None:
             self._last_counter = unwrap_counter(stamp.frame_counter_mod, self._last_counter)
             self._dropped.update(self._last_counter)
-        latency_ms = self._g2g.update(stamp, arrival_wallclock_ms)
+        latency_ms = self._g2g.update(stamp, arrival_wallclock_ms, media_s)
         if self._clarity is None:
             # Decided once, on the first frame: a stamped stream keeps its code band out of clarity.
             self._band_rows = self._stamps.band_rows(y.shape[0]) if stamp is not None else 0
@@ -139,7 +140,8 @@ class StreamAnalyzer:
         av_sync_ms = self._avsync.result()
         latency = self._g2g.result(facts.clock, facts.time_to_first_frame_ms,
                                    av_sync_ms=av_sync_ms, rtt_ms=self._network.rtt_ms,
-                                   join_split=facts.join_split)
+                                   join_split=facts.join_split,
+                                   sender_clock=self._avsync.clocks["video"])
         network = self._network.result()
         self.audio.codec = facts.audio_codec
         audio = self.audio.result()

@@ -31,8 +31,6 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
@@ -44,8 +42,7 @@ from metrics.pattern_schedule import (
     FLASH_LEVEL,
     flash_instant_ms,
 )
-
-MediaKind = Literal["video", "audio"]
+from metrics.sender_clock import MediaClock, MediaKind, SenderReport
 
 INT16_FULL_SCALE = 32768.0
 ENVELOPE_WINDOW_S = 0.002  # boxcar after mixing to 0 Hz: nulls every 500 Hz
@@ -62,39 +59,6 @@ FLASH_MIN_LUMA = (128 + FLASH_LEVEL) / 2 + 10
 # A flash frame is captured within a frame interval of the instant; more means a broken stamp.
 MAX_FLASH_LATENESS_MS = 200.0
 STAMP_OFFSETS_KEPT = 15  # recent (stamp - media time) offsets, for frames whose stamp is unread
-# Sender reports used to map one event: those closest in media time.
-REPORTS_PER_EVENT = 11
-
-
-@dataclass(frozen=True)
-class SenderReport:
-    """One RTCP sender report: the sender's wall clock (ms since the epoch) at media time
-    ``media_s`` (s, on the receiver's media timeline of that stream)."""
-
-    wallclock_ms: float
-    media_s: float
-
-
-class MediaClock:
-    """Maps one stream's media time (s) to the sender's wall clock (ms) from its sender reports.
-
-    Each report gives the offset wall clock minus media time; an instant is mapped with the median
-    offset of the reports nearest to it in media time, which follows slow drift and ignores a
-    report delayed by a busy sender.
-    """
-
-    def __init__(self) -> None:
-        self._reports: list[tuple[float, float]] = []  # (media_s, offset_ms)
-
-    def update(self, report: SenderReport) -> None:
-        self._reports.append((report.media_s, report.wallclock_ms - report.media_s * 1000.0))
-
-    def wallclock_ms(self, media_s: float) -> float | None:
-        """The sender's wall clock (ms) at ``media_s``, or None before any report."""
-        if not self._reports:
-            return None
-        nearest = sorted(self._reports, key=lambda r: abs(r[0] - media_s))[:REPORTS_PER_EVENT]
-        return media_s * 1000.0 + float(np.median([offset for _, offset in nearest]))
 
 
 def mono_float(samples: np.ndarray, channels: int) -> np.ndarray:

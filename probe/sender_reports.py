@@ -25,7 +25,7 @@ from typing import Any
 from aiortc import RTCRtpReceiver, RTCRtpSender
 from aiortc.rtp import RtcpSrPacket
 
-from metrics.avsync import SenderReport
+from metrics.sender_clock import SenderReport
 from probe.room_media import RTP_CLOCK_HZ, PacketTrack
 
 NTP_TO_UNIX_S = 2208988800  # seconds from 1900-01-01 (NTP era 0) to 1970-01-01

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metrics.avsync import AvSyncMeter, SenderReport, ToneOnsetDetector, mono_float
+from metrics.avsync import AvSyncMeter, ToneOnsetDetector, mono_float
+from metrics.sender_clock import SenderReport
 from metrics.pattern_schedule import BURST_MS, is_flash_frame, tone_onsets_ms
 from probe.frames import audio_samples_int16
 from probe.pattern import PatternRenderer, PatternSpec
