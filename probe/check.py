@@ -103,4 +103,4 @@ async def run_check(options: CheckOptions,
         video_codec=viewed.video_codec,
         audio_codec=viewed.audio_codec,
     )
-    return analyzer.report(facts, limits, duration_s=options.duration_s)
+    return analyzer.report(facts, limits, duration_s=options.duration_s, notes=viewed.notes())

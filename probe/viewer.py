@@ -72,6 +72,14 @@ class ViewResult:
     join: JoinTimes
     video_codec: str | None
     audio_codec: str | None
+    frames_without_clarity: int = 0  # analysis fell behind: timing and stamps only
+
+    def notes(self) -> tuple[str, ...]:
+        """What the report should say about how this run was watched."""
+        if not self.frames_without_clarity:
+            return ()
+        return (f"clarity skipped on {self.frames_without_clarity} frames: picture analysis "
+                "fell behind (timing, stamps and freezes still cover every frame)",)
 
 
 class Viewer:
@@ -84,6 +92,7 @@ class Viewer:
         self._on_progress = on_progress
         self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="analysis")
         self._pending = 0
+        self._frames_without_clarity = 0
         self._first_frame = asyncio.Event()
         self._first_frame_s: float | None = None
         self._last_latency_ms: float | None = None
@@ -151,7 +160,8 @@ class Viewer:
             await self._watch_for(duration_s)
             self._forward_sender_reports()
             join = JoinTimes(request_s, answered_s, connected_s, self._first_frame_s)
-            return ViewResult(join, self._codecs.get("video"), self._codecs.get("audio"))
+            return ViewResult(join, self._codecs.get("video"), self._codecs.get("audio"),
+                              self._frames_without_clarity)
         finally:
             for task in tasks:
                 task.cancel()
@@ -196,6 +206,7 @@ class Viewer:
                 # Glass-to-glass counts from the frame being complete, as in a browser.
                 arrival_wall_ms -= self._frame_release.held_ms(frame.pts)
             picture = self._pending < MAX_ANALYSIS_BACKLOG
+            self._frames_without_clarity += not picture
             self._submit(self._analyzer.video_frame, arrival_s, y_plane(frame), arrival_wall_ms,
                          picture, self._media_s(track.kind, frame))
 
