@@ -7,6 +7,8 @@ with presentation times and no wall clock. Both go through this class, so ``chec
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +18,7 @@ from metrics.avsync import AvSyncMeter, mono_float
 from metrics.sender_clock import MediaKind, SenderReport
 from metrics.clarity import ClarityMeter
 from metrics.content_freeze import ContentFreezeDetector
+from metrics.fullref import FullReferenceMeter
 from metrics.latency import GlassToGlassMeter
 from metrics.network import NetSample, NetworkMeter
 from metrics.report import ClockSource, JoinSplit, Report, Target, VideoInfo
@@ -36,6 +39,11 @@ class FrameOutcome:
     stamped: bool
 
 
+# The source picture (Y plane) of stamped frame (counter, wall-clock ms mod 2^32), or None.
+ReferenceSource = Callable[[int, int], "np.ndarray | None"]
+LIVE_SSIM_EVERY = 10  # SSIM on every 10th frame live (it costs ten times PSNR)
+
+
 @dataclass(frozen=True)
 class RunFacts:
     """Facts about the run that the frames cannot tell: where, which clock, how fast it joined."""
@@ -52,7 +60,11 @@ class StreamAnalyzer:
     """Streaming analysis of one video (and optional audio) stream; holds no frames."""
 
     def __init__(self, expect_continuous_audio: bool = False,
-                 flash_period_s: float = DEFAULT_FLASH_PERIOD_S) -> None:
+                 flash_period_s: float = DEFAULT_FLASH_PERIOD_S,
+                 reference: ReferenceSource | None = None) -> None:
+        """``reference(counter, wallclock_ms)`` gives the source picture of a stamped frame (its
+        Y plane without the code band's content; None to skip the frame), when the sender's
+        pattern is known: PSNR and SSIM are then scored live."""
         self._stamps = StampCodec()
         self._freezes = FreezeDetector()
         self._dropped = DroppedFrameCounter()
@@ -65,6 +77,8 @@ class StreamAnalyzer:
         self._network = NetworkMeter()
         self.audio = AudioMeter(expect_continuous=expect_continuous_audio)
         self._avsync = AvSyncMeter(flash_period_s)
+        self._reference = reference
+        self._fullref = FullReferenceMeter(ssim_every=LIVE_SSIM_EVERY)
         self._t0_s: float | None = None
         self._size: tuple[int, int] | None = None
         self.frames = 0
@@ -103,9 +117,19 @@ class StreamAnalyzer:
                                                         int(arrival_wallclock_ms)))
             self._avsync.flashes.update(media_s, y[self._band_rows:], captured_ms)
         clarity = self._clarity.update(y) if analyse_picture else None
+        if analyse_picture and stamp is not None and self._reference is not None:
+            self._score_against_reference(y, self._last_counter, stamp.wallclock_ms_mod)
         self._timeline.update(rel_s, clarity, latency_ms)
         return FrameOutcome(t_s=rel_s, clarity=clarity, latency_ms=latency_ms,
                             stamped=stamp is not None)
+
+    def _score_against_reference(self, y: np.ndarray, counter: int | None,
+                                 wallclock_ms_mod: int) -> None:
+        assert self._reference is not None and counter is not None
+        source = self._reference(counter, wallclock_ms_mod)
+        if source is not None and source.shape == y.shape:
+            band = self._band_rows
+            self._fullref.update(source[band:], y[band:])
 
     def audio_frame(self, pts_s: float, samples: np.ndarray, sample_rate: int,
                     channels: int = 1) -> None:
@@ -137,6 +161,9 @@ class StreamAnalyzer:
         span_s = self._freezes.span_s
         duration_s = span_s if duration_s is None else duration_s
         clarity = self._clarity.result() if self._clarity else ClarityMeter().result()
+        fullref = self._fullref.result()
+        if fullref.pairs:
+            clarity = dataclasses.replace(clarity, psnr_db=fullref.psnr_db, ssim=fullref.ssim)
         av_sync_ms = self._avsync.result()
         latency = self._g2g.result(facts.clock, facts.time_to_first_frame_ms,
                                    av_sync_ms=av_sync_ms, rtt_ms=self._network.rtt_ms,

@@ -1,42 +1,73 @@
-"""No-reference clarity on the Y plane: sharpness and blockiness per frame, streamed.
+"""No-reference clarity of a stream: per-frame features and a 1–5 score fitted against VMAF.
 
-- Sharpness: variance of the Laplacian of the Y plane (Pech-Pacheco et al., 2000), computed on a
-  2:1 decimated plane for speed; higher is sharper. Flat frames (the pattern's flash) carry no
-  information about sharpness and are skipped.
-- Blockiness: mean absolute luma step across 8-pixel column boundaries divided by the mean step
-  inside blocks (the boundary-discontinuity idea behind FFmpeg's ``blockdetect``); 1.0 means no
-  visible block grid, higher means blocking.
+Per frame (``metrics.clarity_features``): sharpness, blur, blockiness, noise and the detail
+ratio; the effective height on every ``EFFECTIVE_HEIGHT_EVERY``-th frame. The score is a linear
+model of some of those (``metrics.clarity_model``, chosen and fitted by
+``fixtures/clarity/fit.py`` on an encode ladder scored by VMAF) predicting VMAF, mapped to 1–5 as
+``1 + 4 * VMAF / 100``. It judges the picture as shown on a 1080-row display: a 480-row stream,
+however clean, scores as a 480-row picture on that display.
 
-The 1–5 ``score`` is left null here: a score must be fitted against VMAF, not guessed
-(see the clarity issue); the parts are reported.
+Flat frames (the pattern's flash, black) tell nothing about clarity and are skipped.
 """
 
 from __future__ import annotations
 
-import cv2
+import math
+from collections import Counter
+
 import numpy as np
 
+from metrics import clarity_model
+from metrics.clarity_features import (
+    analysis_canvas,
+    blockiness,
+    blur,
+    detail_ratio,
+    effective_height,
+    noise_level,
+    sharpness,
+)
 from metrics.report import Clarity
 
-BLOCK_PX = 8
-DECIMATION = 2
-# Frames whose luma standard deviation is below this are flat (flash, black): no sharpness data.
+# Frames whose luma standard deviation is below this are flat (flash, black): no clarity data.
 FLAT_STD = 4.0
+DISPLAY_HEIGHT = 1080  # the display the score judges a picture on (rows)
+# Effective height is a property of the stream, and the costliest feature (~16 ms at 1080p):
+# it is estimated on every n-th analysed frame (twice a second at 30 fps); frames in between
+# use the latest estimate.
+EFFECTIVE_HEIGHT_EVERY = 15
+MOS_MIN, MOS_MAX = 1.0, 5.0
 
 
-def sharpness(y: np.ndarray) -> float:
-    """Variance of the Laplacian of the 2:1 decimated Y plane (luma levels²)."""
-    small = y[::DECIMATION, ::DECIMATION]
-    return float(cv2.Laplacian(small, cv2.CV_32F).var())
+# Every input the model may use, in the order of ``model_inputs``; the fitted model names the
+# ones it uses (``clarity_model.INPUTS``).
+CANDIDATE_INPUTS = ("log1p_sharpness", "blur", "log_blockiness", "log_noise", "height_fraction",
+                    "detail_ratio")
+_USED = [CANDIDATE_INPUTS.index(name) for name in clarity_model.INPUTS]
 
 
-def blockiness(y: np.ndarray) -> float:
-    """Mean |step| across 8-px column boundaries over the mean |step| elsewhere (1.0: none)."""
-    steps = np.abs(np.diff(y[::DECIMATION].astype(np.int16), axis=1))
-    columns = np.arange(steps.shape[1])
-    at_boundary = (columns % BLOCK_PX) == BLOCK_PX - 1
-    inside = float(steps[:, ~at_boundary].mean())
-    return float(steps[:, at_boundary].mean()) / inside if inside > 0 else 1.0
+def model_inputs(sharpness_value: float, blur_value: float, blockiness_value: float,
+                 noise_value: float, effective_height_px: float,
+                 detail_ratio: float) -> np.ndarray:
+    """All candidate inputs for one frame, in ``CANDIDATE_INPUTS`` order."""
+    return np.array([
+        math.log1p(sharpness_value),
+        blur_value,
+        math.log(max(blockiness_value, 1e-3)),
+        math.log(noise_value + 0.5),
+        min(effective_height_px, DISPLAY_HEIGHT) / DISPLAY_HEIGHT,
+        detail_ratio,
+    ])
+
+
+def predicted_vmaf(inputs: np.ndarray) -> float:
+    """VMAF predicted from (mean) candidate inputs by the fitted linear model."""
+    return float(clarity_model.INTERCEPT + np.dot(clarity_model.WEIGHTS, inputs[_USED]))
+
+
+def score_from_vmaf(vmaf: float) -> float:
+    """VMAF (0–100) on the 1–5 MOS scale, clipped."""
+    return float(min(MOS_MAX, max(MOS_MIN, 1.0 + 4.0 * vmaf / 100.0)))
 
 
 class ClarityMeter:
@@ -44,25 +75,41 @@ class ClarityMeter:
 
     def __init__(self, skip_top_rows: int = 0) -> None:
         self._skip = skip_top_rows
-        self._sharpness_sum = 0.0
-        self._blockiness_sum = 0.0
-        self._frames = 0
+        self._sums = np.zeros(4)  # sharpness, blur, blockiness, noise
+        self._input_sums = np.zeros(len(CANDIDATE_INPUTS))
+        self._heights: Counter[int] = Counter()  # effective-height estimates (px, full frame)
+        self._height: int | None = None
+        self.frames = 0
 
     def update(self, y: np.ndarray) -> float | None:
-        """Account one frame's Y plane; returns its per-frame score (null until calibrated)."""
+        """Account one frame's Y plane; returns its 1–5 score (None for a flat frame)."""
         picture = y[self._skip:]
         if float(picture[::8, ::8].std()) < FLAT_STD:
             return None
-        self._sharpness_sum += sharpness(picture)
-        self._blockiness_sum += blockiness(picture)
-        self._frames += 1
-        return None
+        canvas = analysis_canvas(picture)
+        if self._height is None or self.frames % EFFECTIVE_HEIGHT_EVERY == 0:
+            self._height = round(effective_height(picture) * y.shape[0] / picture.shape[0])
+            self._heights[self._height] += 1
+        parts = (sharpness(canvas), blur(canvas), blockiness(picture), noise_level(canvas))
+        inputs = model_inputs(*parts, self._height, detail_ratio(picture))
+        self._sums += parts
+        self._input_sums += inputs
+        self.frames += 1
+        return score_from_vmaf(predicted_vmaf(inputs))
+
+    def mean_inputs(self) -> np.ndarray | None:
+        """Mean candidate inputs over the frames seen (what the fit uses), or None."""
+        return self._input_sums / self.frames if self.frames else None
 
     def result(self) -> Clarity:
-        """Mean sharpness and blockiness over the non-flat frames seen."""
-        if self._frames == 0:
+        """Mean parts, and the score of the mean model inputs, over the non-flat frames."""
+        inputs = self.mean_inputs()
+        if inputs is None:
             return Clarity(score=None, sharpness=None, blockiness=None, blur=None,
                            effective_height=None)
-        return Clarity(score=None, sharpness=self._sharpness_sum / self._frames,
-                       blockiness=self._blockiness_sum / self._frames, blur=None,
-                       effective_height=None)
+        sharp, blurred, blocky, noise = self._sums / self.frames
+        # The most frequent estimate (ties: the larger height).
+        height = max(self._heights.items(), key=lambda item: (item[1], item[0]))[0]
+        return Clarity(score=round(score_from_vmaf(predicted_vmaf(inputs)), 3),
+                       sharpness=float(sharp), blockiness=float(blocky), blur=float(blurred),
+                       effective_height=int(height), noise=float(noise))

@@ -56,6 +56,7 @@ class Clarity:
     vmaf: float | None = None
     psnr_db: float | None = None
     ssim: float | None = None
+    noise: float | None = None  # luma levels (std. dev.); beyond DESIGN.md's list
 
 
 @dataclass(frozen=True)

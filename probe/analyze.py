@@ -7,6 +7,7 @@ is null and ``latency.clock`` is "none").
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +18,9 @@ from metrics.report import Report, Target
 from metrics.verdict import ThresholdsError, load_limits
 from probe.errors import InputError
 from probe.frames import audio_samples_int16, y_plane
+from probe.reference import score_against_reference
+
+DEFAULT_FPS = 30.0  # for a file that does not say its frame rate (VMAF's motion feature)
 
 
 def _open(path: Path) -> av.container.InputContainer:
@@ -30,16 +34,20 @@ def _open(path: Path) -> av.container.InputContainer:
 
 
 def analyze_file(path: Path, thresholds: Path | None = None,
-                 on_progress: Callable[[float, float], None] | None = None) -> Report:
+                 on_progress: Callable[[float, float], None] | None = None,
+                 reference: Path | None = None) -> Report:
     """Decode ``path`` and score every frame; ``on_progress(done_s, total_s)`` as it goes.
 
     A file that breaks off mid-way gives a partial report that says where (``notes``), rather
-    than an error, as long as some video was decoded.
+    than an error, as long as some video was decoded. With ``reference`` (the source), PSNR,
+    SSIM and VMAF are added (``probe.reference``).
     """
     try:
         limits = load_limits(thresholds)
     except ThresholdsError as err:
         raise InputError(str(err)) from err
+    if reference is not None and not reference.exists():
+        raise InputError(f"{reference}: no such file (--reference)")
     with _open(path) as container:
         if not container.streams.video:
             raise InputError(f"{path} has no video stream; analyze needs video")
@@ -60,7 +68,8 @@ def analyze_file(path: Path, thresholds: Path | None = None,
                     if on_progress is not None:
                         on_progress(last_t_s, total_s)
                 else:
-                    analyzer.audio_frame(frame.time, audio_samples_int16(frame), frame.sample_rate)
+                    analyzer.audio_frame(frame.time, audio_samples_int16(frame),
+                                         frame.sample_rate, len(frame.layout.channels))
         except av.error.FFmpegError as err:
             notes.append(f"decoding stopped at {last_t_s:.2f} s: {err}; the figures cover the "
                          "part before it")
@@ -70,4 +79,12 @@ def analyze_file(path: Path, thresholds: Path | None = None,
         facts = RunFacts(target=Target(url=str(path), protocol="file"), clock="none",
                          video_codec=video.codec_context.name,
                          audio_codec=audio.codec_context.name if audio else None)
-        return analyzer.report(facts, limits, notes=tuple(notes))
+        fps = float(video.average_rate) if video.average_rate else DEFAULT_FPS
+    if reference is not None:
+        scores = score_against_reference(path, reference, fps)
+        notes.extend(scores.notes)
+    report = analyzer.report(facts, limits, notes=tuple(notes))
+    if reference is None:
+        return report
+    return dataclasses.replace(report, clarity=dataclasses.replace(
+        report.clarity, psnr_db=scores.psnr_db, ssim=scores.ssim, vmaf=scores.vmaf))

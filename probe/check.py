@@ -19,7 +19,7 @@ from metrics.verdict import ThresholdsError, load_limits
 from probe.errors import InputError
 from probe.impair_spec import ImpairSpec
 from probe.loopback_ice import is_loopback_url
-from probe.pattern import PatternSpec
+from probe.pattern import PatternRenderer, PatternSpec
 from probe.room import DEFAULT_STREAM, RoomConfig
 from probe.room_process import room_process
 from probe.video_encoding import VideoEncoding
@@ -92,7 +92,9 @@ async def run_check(options: CheckOptions,
     async with _target_url(options) as (url, embedded):
         signaling = open_viewer_signaling(url, options.token)
         own_pattern = embedded or options.publish_url is not None
-        analyzer = StreamAnalyzer(expect_continuous_audio=own_pattern)
+        # Our own pattern is known frame by frame: PSNR/SSIM against it, live.
+        source = PatternRenderer(options.pattern).source_picture if own_pattern else None
+        analyzer = StreamAnalyzer(expect_continuous_audio=own_pattern, reference=source)
         viewed = await Viewer(signaling, analyzer, on_progress).watch(
             options.duration_s, options.timeout_s)
     facts = RunFacts(

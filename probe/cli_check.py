@@ -124,11 +124,16 @@ def serve(host: str, port: int, token: str | None, impair: ImpairSpec | None,
               help="Write the report as JSON (schema streamprobe.report/1); '-' for stdout.")
 @click.option("--thresholds", type=click.Path(path_type=Path),
               help="TOML file overriding warn/fail limits (see README).")
+@click.option("--reference", type=click.Path(path_type=Path), metavar="SRC",
+              help="Source video FILE was encoded from: adds PSNR, SSIM and VMAF (frames paired "
+                   "by the stamp code when both carry it, else by position).")
 @click.pass_context
-def analyze(ctx: click.Context, file: Path, json_to: str | None, thresholds: Path | None) -> None:
+def analyze(ctx: click.Context, file: Path, json_to: str | None, thresholds: Path | None,
+            reference: Path | None) -> None:
     """Score a recorded or sample stream FILE with the same metrics as a live check.
 
-    Exit codes: 0 pass or warn, 1 fail, 2 unreadable file or no video.
+    Exit codes: 0 pass or warn, 1 fail, 2 unreadable file, no video, or a reference of
+    another size.
     """
     from probe.analyze import analyze_file
 
@@ -136,5 +141,5 @@ def analyze(ctx: click.Context, file: Path, json_to: str | None, thresholds: Pat
         def on_progress(done_s: float, total_s: float) -> None:
             update(done_s, total_s, f"{done_s:.1f} s")  # type: ignore[misc]
 
-        report = analyze_file(file, thresholds, on_progress if update else None)
+        report = analyze_file(file, thresholds, on_progress if update else None, reference)
     _emit(ctx, report, json_to)

@@ -14,6 +14,7 @@ function of their capture time, so consecutive calls join without a phase step.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,9 +29,11 @@ from metrics.pattern_schedule import (
     is_flash_frame,
     tone_onsets_ms,
 )
-from metrics.stamp import StampCodec
+from metrics.stamp import StampCodec, unwrap_wallclock_ms
 
 SCROLL_PX_PER_FRAME = 4
+TEXTURE_SEED = 7
+TEXTURE_STD = 40.0  # luma levels
 BLOCK_SIZE_FRACTION = 0.18  # side of the bouncing block, as a fraction of the height
 PILOT_HZ = 440.0
 PILOT_DBFS = -20.0
@@ -50,16 +53,22 @@ class PatternSpec:
 
 
 def _texture(height: int, width: int) -> np.ndarray:
-    """A deterministic detailed luma texture, ``width`` wide (tiled twice for scrolling)."""
-    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
-    cy, cx = height / 2.0, width / 4.0
-    radius2 = ((yy - cy) ** 2 + (xx - cx) ** 2) / (height * 0.9)
-    rings = np.cos(radius2 * 0.6)  # zone plate: frequency rises with the radius
-    lines = np.sign(np.sin(xx * math.pi / 3.0)) * (xx > width / 2)  # 3 px lines on the right half
-    ramp = (yy / height) * 2.0 - 1.0
-    noise = np.random.default_rng(7).standard_normal((height // 4 + 1, width // 4 + 1))
-    soft = np.kron(noise, np.ones((4, 4)))[:height, :width]
-    luma = 128 + 45 * rings + 25 * lines + 20 * ramp + 12 * soft
+    """A deterministic luma texture with the statistics of natural pictures (amplitude falling
+    as 1/frequency, random phase), periodic so that it tiles seamlessly for scrolling.
+
+    Natural statistics at every size keep the clarity features meaningful on the pattern: its
+    detail reaches the Nyquist frequency of the frame, so a clean stream reads its full
+    effective height, and an upscaled one reads the height it came from.
+    """
+    rng = np.random.default_rng(TEXTURE_SEED)
+    fy = np.fft.fftfreq(height)[:, None]
+    fx = np.fft.rfftfreq(width)[None, :]
+    radius = np.hypot(fy, fx)
+    radius[0, 0] = 1.0
+    spectrum = (rng.standard_normal(radius.shape) + 1j * rng.standard_normal(radius.shape)) / radius
+    spectrum[0, 0] = 0.0
+    field = np.fft.irfft2(spectrum, s=(height, width))
+    luma = 128 + TEXTURE_STD * field / field.std()
     return np.clip(luma, 16, 235).astype(np.uint8)
 
 
@@ -88,6 +97,15 @@ class PatternRenderer:
         top = abs((frame_counter * 3) % (2 * span_y) - span_y)
         y[top: top + self._block, x: x + self._block] = FLASH_LEVEL
         return y
+
+    def source_picture(self, frame_counter: int, wallclock_ms_mod: int) -> np.ndarray | None:
+        """The Y plane of stamped frame ``frame_counter`` as rendered, for live full-reference
+        scores (``metrics.analysis.ReferenceSource``); None for a flash frame. The code band is
+        not drawn: it is left out of the comparison."""
+        wallclock_ms = unwrap_wallclock_ms(wallclock_ms_mod, int(time.time() * 1000))
+        if is_flash_frame(wallclock_ms, self.spec.fps, self.spec.flash_period_s):
+            return None
+        return self.reference_y(frame_counter)
 
     def video_frame(self, frame_counter: int, wallclock_ms: int) -> np.ndarray:
         """Frame ``frame_counter`` captured at ``wallclock_ms``, as a (H*3/2, W) yuv420p array."""

@@ -47,9 +47,12 @@ def _measurements(report: Report) -> list[tuple[str, str, str]]:
         ("video", "codec / size", f"{v.codec or '—'}  {v.width or '—'}x{v.height or '—'}"),
         ("video", "frames / fps", f"{v.frames}  /  {_fmt(v.fps, ' fps')}"),
         ("clarity", "score (1–5)", _fmt(c.score, digits=2)),
-        ("clarity", "sharpness / blockiness", f"{_fmt(c.sharpness, digits=2)}  /  "
-                                              f"{_fmt(c.blockiness, digits=2)}"),
+        ("clarity", "sharpness / blur / blockiness / noise",
+         f"{_fmt(c.sharpness, digits=0)} / {_fmt(c.blur, digits=2)} / "
+         f"{_fmt(c.blockiness, digits=2)} / {_fmt(c.noise, digits=1)}"),
         ("clarity", "effective height", _fmt(c.effective_height, " px")),
+        ("clarity", "PSNR / SSIM / VMAF", f"{_fmt(c.psnr_db, ' dB', 1)} / {_fmt(c.ssim, digits=3)}"
+                                          f" / {_fmt(c.vmaf, digits=1)}"),
         ("stutter", "score (1–5)", _fmt(s.score, digits=2)),
         ("stutter", "freezes / frozen", f"{s.freeze_count}  /  {_fmt(s.freeze_total_s, ' s', 2)}"),
         ("stutter", "dropped frames", _fmt(s.dropped_frames)),

@@ -14,6 +14,15 @@ from probe.video_encoding import VideoEncoding
 SMALL = PatternSpec(width=640, height=360, fps=30.0)
 
 
+def assert_passes_but_for_small_picture(report) -> None:
+    """Every check passes, but clarity may warn or fail: the score judges a picture on a
+    1080-row display, where these fast 360p runs look like 360p (the clarity tests and
+    bench/bench_clarity.py cover the score itself)."""
+    failing = [c for c in report.checks if c.status != "pass" and c.name != "clarity_score"]
+    assert not failing, failing
+    assert report.clarity.effective_height == 360 and 1.0 <= report.clarity.score <= 5.0
+
+
 @pytest.mark.integration
 @pytest.mark.parametrize("codec", ["vp8", "h264"])
 async def test_embedded_room_check_passes(codec: str, leak_check) -> None:
@@ -37,7 +46,7 @@ async def test_embedded_room_check_passes(codec: str, leak_check) -> None:
     assert report.audio is not None and report.audio.gap_count == 0
     assert report.audio.level_dbfs == pytest.approx(-20, abs=6)
     assert len(report.timeline) == 5
-    assert report.verdict == "pass", [c for c in report.checks if c.status != "pass"]
+    assert_passes_but_for_small_picture(report)
     await leak_check.assert_clean()
 
 
@@ -52,7 +61,7 @@ async def test_two_viewers_at_once_on_a_served_room(leak_check) -> None:
         assert report.target.protocol == "whep"
         assert report.video.fps == pytest.approx(30.0, rel=0.10)
         assert report.latency.stamps_read_fraction >= 0.99
-        assert report.verdict == "pass"
+        assert_passes_but_for_small_picture(report)
     await leak_check.assert_clean()
 
 

@@ -1,0 +1,115 @@
+"""Clarity features on synthetic pictures with a known degradation: blur, JPEG, noise, scaling."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from metrics.clarity import ClarityMeter, score_from_vmaf
+from metrics.clarity_features import (
+    analysis_canvas,
+    blockiness,
+    blur,
+    effective_height,
+    noise_level,
+    sharpness,
+)
+
+
+def natural_picture(height: int = 1080, width: int = 1920, seed: int = 5) -> np.ndarray:
+    """A picture with natural-image statistics: 1/f amplitude spectrum, random phase."""
+    rng = np.random.default_rng(seed)
+    fy = np.fft.fftfreq(height)[:, None]
+    fx = np.fft.fftfreq(width)[None, :]
+    radius = np.hypot(fy, fx)
+    radius[0, 0] = 1.0
+    spectrum = rng.standard_normal((height, width)) + 1j * rng.standard_normal((height, width))
+    field = np.real(np.fft.ifft2(spectrum / radius))
+    return np.clip((field - field.mean()) / field.std() * 40 + 128, 0, 255).astype(np.uint8)
+
+
+PICTURE = natural_picture()
+CANVAS = analysis_canvas(PICTURE)
+
+
+def blurred(sigma: float) -> np.ndarray:
+    return cv2.GaussianBlur(CANVAS, (0, 0), sigma) if sigma else CANVAS
+
+
+def test_sharpness_falls_and_blur_rises_with_gaussian_sigma() -> None:
+    sigmas = [0.0, 0.5, 1.0, 1.5, 2.5, 4.0]
+    sharp = [sharpness(blurred(s)) for s in sigmas]
+    blurs = [blur(blurred(s)) for s in sigmas]
+    assert all(a > b for a, b in zip(sharp, sharp[1:])), sharp
+    assert all(a < b for a, b in zip(blurs, blurs[1:])), blurs
+    assert 0.0 <= blurs[0] < 0.5 < blurs[-1] <= 1.0
+
+
+def test_blockiness_rises_as_jpeg_quality_falls() -> None:
+    def jpeg(quality: int) -> np.ndarray:
+        ok, data = cv2.imencode(".jpg", PICTURE, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        assert ok
+        return cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
+
+    qualities = [95, 70, 40, 20, 8]
+    values = [blockiness(jpeg(q)) for q in qualities]
+    assert all(a < b for a, b in zip(values, values[1:])), values
+    assert values[0] == pytest.approx(1.0, abs=0.1)  # near-lossless: no grid
+    assert values[-1] > 1.5
+
+
+def test_noise_level_tracks_added_gaussian_noise() -> None:
+    flat = np.full((540, 960), 120, np.uint8)
+    rng = np.random.default_rng(2)
+    for sigma in (2.0, 5.0, 10.0):
+        noisy = np.clip(flat + rng.normal(0, sigma, flat.shape), 0, 255).astype(np.uint8)
+        assert noise_level(noisy) == pytest.approx(sigma, rel=0.15)
+    smooth = blurred(1.0)
+    levels = [noise_level(np.clip(smooth + rng.normal(0, s, smooth.shape), 0, 255)
+                          .astype(np.uint8)) for s in (0, 3, 6, 12)]
+    assert all(a < b for a, b in zip(levels, levels[1:])), levels
+
+
+@pytest.mark.parametrize("encoded_height", [360, 480, 540, 720])
+@pytest.mark.parametrize("upscaler", [cv2.INTER_CUBIC, cv2.INTER_LANCZOS4])
+def test_effective_height_of_an_upscaled_picture(encoded_height: int, upscaler: int) -> None:
+    width = round(1920 * encoded_height / 1080)
+    small = cv2.resize(PICTURE, (width, encoded_height), interpolation=cv2.INTER_AREA)
+    shown = cv2.resize(small, (1920, 1080), interpolation=upscaler)
+    assert effective_height(shown) == pytest.approx(encoded_height, rel=0.15)
+
+
+@pytest.mark.parametrize("height", [360, 720, 1080])
+def test_effective_height_of_a_native_picture_is_its_height(height: int) -> None:
+    picture = natural_picture(height, round(height * 16 / 9))
+    assert effective_height(picture) == height
+
+
+def test_meter_skips_flat_frames_and_scores_on_the_mos_scale() -> None:
+    meter = ClarityMeter()
+    assert meter.update(np.full((360, 640), 235, np.uint8)) is None
+    score = meter.update(PICTURE)
+    assert score is not None and 1.0 <= score <= 5.0
+    result = meter.result()
+    assert result.effective_height == 1080 and result.noise is not None
+    assert meter.frames == 1
+
+
+def test_vmaf_to_mos_mapping() -> None:
+    assert score_from_vmaf(0.0) == 1.0
+    assert score_from_vmaf(100.0) == 5.0
+    assert score_from_vmaf(50.0) == 3.0
+    assert score_from_vmaf(130.0) == 5.0
+
+
+@pytest.mark.parametrize("encoded_height, quality", [(480, 30), (720, 50), (360, 20)])
+def test_effective_height_survives_compression_before_the_upscale(encoded_height: int,
+                                                                   quality: int) -> None:
+    width = round(1920 * encoded_height / 1080)
+    small = cv2.resize(PICTURE, (width, encoded_height), interpolation=cv2.INTER_AREA)
+    ok, data = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    decoded = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
+    shown = cv2.resize(decoded, (1920, 1080), interpolation=cv2.INTER_CUBIC)
+    assert effective_height(shown) == pytest.approx(encoded_height, rel=0.15)
