@@ -5,5 +5,5 @@ Predicted VMAF = INTERCEPT + sum(WEIGHTS[i] * input i), inputs named by INPUTS (
 """
 
 INPUTS = ('log1p_sharpness', 'height_fraction', 'detail_ratio')
-INTERCEPT = 34.262787
-WEIGHTS = (2.573546, 44.753525, 6.973445)
+INTERCEPT = 32.191808
+WEIGHTS = (1.253880, 55.119092, 6.692469)

@@ -29,6 +29,12 @@ def natural_picture(height: int = 1080, width: int = 1920, seed: int = 5) -> np.
     return np.clip((field - field.mean()) / field.std() * 40 + 128, 0, 255).astype(np.uint8)
 
 
+def jpeg(picture: np.ndarray, quality: int) -> np.ndarray:
+    ok, data = cv2.imencode(".jpg", picture, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    return cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
+
+
 PICTURE = natural_picture()
 CANVAS = analysis_canvas(PICTURE)
 
@@ -47,13 +53,8 @@ def test_sharpness_falls_and_blur_rises_with_gaussian_sigma() -> None:
 
 
 def test_blockiness_rises_as_jpeg_quality_falls() -> None:
-    def jpeg(quality: int) -> np.ndarray:
-        ok, data = cv2.imencode(".jpg", PICTURE, [cv2.IMWRITE_JPEG_QUALITY, quality])
-        assert ok
-        return cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
-
     qualities = [95, 70, 40, 20, 8]
-    values = [blockiness(jpeg(q)) for q in qualities]
+    values = [blockiness(jpeg(PICTURE, q)) for q in qualities]
     assert all(a < b for a, b in zip(values, values[1:])), values
     assert values[0] == pytest.approx(1.0, abs=0.1)  # near-lossless: no grid
     assert values[-1] > 1.5
@@ -86,6 +87,23 @@ def test_effective_height_of_a_native_picture_is_its_height(height: int) -> None
     assert effective_height(picture) == height
 
 
+@pytest.mark.parametrize("height", [480, 720])
+def test_effective_height_of_a_compressed_native_picture_is_its_height(height: int) -> None:
+    # Its 8-px blocks line up with a 4:3 round trip (720 through 540): before the stricter
+    # threshold at such ratios this read 3/4 of its height.
+    picture = jpeg(natural_picture(height, round(height * 16 / 9)), 40)
+    assert effective_height(picture) == height
+
+
+@pytest.mark.parametrize("source_height, shown_height", [(360, 480), (540, 720), (810, 1080)])
+def test_effective_height_of_a_4_3_upscale(source_height: int, shown_height: int) -> None:
+    picture = natural_picture(shown_height, round(shown_height * 16 / 9))
+    small = cv2.resize(picture, (round(source_height * 16 / 9), source_height),
+                       interpolation=cv2.INTER_AREA)
+    shown = cv2.resize(jpeg(small, 40), picture.shape[::-1], interpolation=cv2.INTER_CUBIC)
+    assert effective_height(shown) == pytest.approx(source_height, rel=0.15)
+
+
 def test_meter_skips_flat_frames_and_scores_on_the_mos_scale() -> None:
     meter = ClarityMeter()
     assert meter.update(np.full((360, 640), 235, np.uint8)) is None
@@ -108,8 +126,5 @@ def test_effective_height_survives_compression_before_the_upscale(encoded_height
                                                                    quality: int) -> None:
     width = round(1920 * encoded_height / 1080)
     small = cv2.resize(PICTURE, (width, encoded_height), interpolation=cv2.INTER_AREA)
-    ok, data = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    assert ok
-    decoded = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
-    shown = cv2.resize(decoded, (1920, 1080), interpolation=cv2.INTER_CUBIC)
+    shown = cv2.resize(jpeg(small, quality), (1920, 1080), interpolation=cv2.INTER_CUBIC)
     assert effective_height(shown) == pytest.approx(encoded_height, rel=0.15)
