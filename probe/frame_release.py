@@ -1,63 +1,73 @@
-"""How long aiortc's video jitter buffer held each complete frame before releasing it.
+"""Release each video frame to the decoder as soon as it is complete, as a browser does.
 
-aiortc releases a video frame only when a packet of a *later* frame reaches its jitter buffer
-(``JitterBuffer._remove_frame`` waits for a timestamp change; it ignores the marker bit), so
-every frame waits about one frame interval after its last packet arrived (measured on loopback
-at 30 fps: glass-to-glass p50 51 ms, of which the frame was complete after 18 ms). A browser
-decodes a frame once it is complete (libwebrtc's frame buffer), so glass-to-glass counts from
-completion: ``FrameRelease`` notes, per RTP timestamp, when its last packet arrived and when
-the buffer let it go; the viewer takes the difference off the frame's arrival. Decode time and
-any wait for a missing packet still count, as they do in a browser.
+aiortc's video jitter buffer releases a frame only when a packet of a *later* frame reaches it
+(``JitterBuffer._remove_frame`` waits for a timestamp change; it ignores the marker bit). Every
+frame therefore waits about one frame interval after its last packet arrived (measured on loopback
+at 30 fps: glass-to-glass p50 51 ms, of which the frame was complete after 18 ms), and the last
+frame before an outage is never released at all: the packet after it is lost, so the viewer
+freezes one frame early and the freeze reads one frame interval long. libwebrtc's frame buffer
+hands a frame to the decoder once its packets up to the marker bit (RFC 3550: last packet of the
+frame, RFC 7741 and RFC 6184) are all in, so this does the same: when the packets from the
+buffer's head up to a marker packet are all present and share its timestamp, they leave as one
+frame. Decode time and any wait for a missing packet still count, as they do in a browser.
 
-This wraps ``add`` of one receiver's jitter buffer and reads its timestamp mapper, as
-``probe.keyframe_recovery`` reaches into the buffer; with other aiortc internals nothing is
-held back (``held_ms`` is 0).
+This wraps ``add`` of one receiver's jitter buffer, as ``probe.keyframe_recovery`` reaches into
+it; if aiortc changes those names, ``install`` leaves the receiver unchanged and returns False.
 """
 
 from __future__ import annotations
 
-import collections
-import time
+from collections.abc import Callable
 from typing import Any
 
 from aiortc import RTCRtpReceiver
+from aiortc.jitterbuffer import JitterFrame
 
-RTP_TIMESTAMP_MODULUS = 1 << 32
-FRAMES_KEPT = 64  # released frames remembered until they come out of the decoder
+SEQUENCE_MODULUS = 1 << 16
+MARKERS_KEPT = 64  # marker packets remembered for frames not yet complete
 
 
-class FrameRelease:
-    """Per video frame: ms between its last packet's arrival and its release to the decoder."""
+def _complete_head_frame(buffer: Any, marker_seq: int) -> JitterFrame | None:
+    """Remove and return the frame at the buffer's head ending at ``marker_seq``, if all in."""
+    origin = buffer._origin
+    if origin is None:
+        return None
+    count = (marker_seq - origin) % SEQUENCE_MODULUS + 1
+    if count > buffer.capacity:
+        return None
+    packets = [buffer._packets[(origin + i) % buffer.capacity] for i in range(count)]
+    if any(p is None for p in packets):
+        return None
+    timestamp = packets[-1].timestamp
+    if any(p.timestamp != timestamp for p in packets):
+        return None
+    buffer.remove(count)
+    return JitterFrame(data=b"".join(p._data for p in packets), timestamp=timestamp)
 
-    def __init__(self, receiver: RTCRtpReceiver) -> None:
-        self._completed_ms: dict[int, float] = {}  # RTP timestamp -> last packet's arrival
-        self._held_ms: collections.OrderedDict[int, float] = collections.OrderedDict()
-        self._mapper = getattr(receiver, "_RTCRtpReceiver__timestamp_mapper", None)
-        buffer = getattr(receiver, "_RTCRtpReceiver__jitter_buffer", None)
-        if buffer is None or self._mapper is None or not hasattr(buffer, "add"):
-            return
-        add = buffer.add
 
-        def timed_add(packet: Any) -> tuple[bool, Any]:
-            now_ms = time.time() * 1000.0
-            self._completed_ms[packet.timestamp] = now_ms
-            pli, frame = add(packet)
-            if frame is not None:
-                completed_ms = self._completed_ms.pop(frame.timestamp, now_ms)
-                self._held_ms[frame.timestamp] = now_ms - completed_ms
-                while len(self._held_ms) > FRAMES_KEPT:
-                    self._held_ms.popitem(last=False)
-                # Timestamps before the released one will not be released any more.
-                for stale in [t for t in self._completed_ms
-                              if 0 < (frame.timestamp - t) % RTP_TIMESTAMP_MODULUS < 1 << 31]:
-                    del self._completed_ms[stale]
-            return pli, frame
+def install(receiver: RTCRtpReceiver, holding: Callable[[], bool] = lambda: False) -> bool:
+    """Make a video receiver release frames at their marker packet; False if aiortc differs.
 
-        buffer.add = timed_add
+    While ``holding()`` is true (gap recovery waits for a keyframe) no frame is released early.
+    """
+    buffer = getattr(receiver, "_RTCRtpReceiver__jitter_buffer", None)
+    if buffer is None or not all(hasattr(buffer, n) for n in ("add", "_packets", "_origin")):
+        return False
+    add = buffer.add
+    markers: dict[int, int] = {}  # RTP timestamp -> sequence number of its marker packet
 
-    def held_ms(self, pts: int) -> float:
-        """How long the frame decoded with ``pts`` (aiortc's rebased RTP time) was held complete."""
-        origin = getattr(self._mapper, "_origin", None)
-        if origin is None:
-            return 0.0
-        return self._held_ms.get((pts + origin) % RTP_TIMESTAMP_MODULUS, 0.0)
+    def add_releasing_complete(packet: Any) -> tuple[bool, JitterFrame | None]:
+        pli, frame = add(packet)
+        if packet.marker:
+            markers[packet.timestamp] = packet.sequence_number
+            while len(markers) > MARKERS_KEPT:
+                del markers[next(iter(markers))]
+        marker_seq = markers.get(packet.timestamp)
+        if frame is None and marker_seq is not None and not holding():
+            frame = _complete_head_frame(buffer, marker_seq)
+        if frame is not None:
+            markers.pop(frame.timestamp, None)
+        return pli, frame
+
+    buffer.add = add_releasing_complete
+    return True

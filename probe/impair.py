@@ -11,6 +11,8 @@ media sees exactly what the spec says.
 from __future__ import annotations
 
 import asyncio
+import collections
+import functools
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -50,6 +52,10 @@ class ImpairedLink:
                              if spec.loss < 1.0 else 1.0)
         self._link_free_s = 0.0
         self._last_departure_s = 0.0
+        # Datagrams waiting for their departure, in order: one timer drains them first in, first
+        # out (separate timers at equal times may fire in any order and would reorder packets).
+        self._queue: collections.deque[tuple[float, Callable[[], None]]] = collections.deque()
+        self._timer: asyncio.TimerHandle | None = None
 
     def _in_outage(self, now_s: float) -> bool:
         elapsed_s = now_s - self._start_s
@@ -88,6 +94,19 @@ class ImpairedLink:
         self.counters.delivered += 1
         return departure_s
 
+    def _hold(self, departure_s: float, send: Callable[[], None]) -> None:
+        self._queue.append((departure_s, send))
+        if self._timer is None:
+            self._timer = self._loop.call_at(departure_s, self._drain)
+
+    def _drain(self) -> None:
+        self._timer = None
+        now_s = self._loop.time()
+        while self._queue and self._queue[0][0] <= now_s:
+            self._queue.popleft()[1]()
+        if self._queue:
+            self._timer = self._loop.call_at(self._queue[0][0], self._drain)
+
     def wrap(self, protocol: Any) -> SendData:
         """A ``send_data`` for an aioice protocol that applies this link before really sending."""
         send_data: SendData = protocol.send_data
@@ -101,10 +120,10 @@ class ImpairedLink:
             departure_s = self.departure_s(len(data))
             if departure_s is None:
                 return
-            if departure_s <= self._loop.time():
+            if departure_s <= self._loop.time() and not self._queue:
                 await send_data(data, addr)
             else:
-                self._loop.call_at(departure_s, fire, data, addr)
+                self._hold(departure_s, functools.partial(fire, data, addr))
 
         return impaired
 

@@ -7,6 +7,8 @@ must see what a viewer sees, so it follows libwebrtc's policy instead: when the 
 buffer has not released a frame for ``GAP_WAIT_MS`` (enough for a NACK retransmission to arrive)
 and a packet is missing in it, drop what is buffered, send a PLI, and decode nothing until a keyframe
 starts (libwebrtc never decodes a frame whose references are lost; it shows the last frame).
+While waiting, the packets of the newest frame are kept, so a keyframe whose first packet
+arrives behind later ones (reordering) is still whole.
 
 This reaches into one receiver instance (its jitter buffer and codec table), as
 ``probe/receiver_tap.py`` does; if aiortc changes those names, ``install`` leaves the receiver
@@ -16,6 +18,7 @@ unchanged and returns False.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aiortc import RTCRtpReceiver
@@ -51,6 +54,13 @@ def _starts_keyframe(codec: Any, payload: bytes, codecs: dict[int, Any]) -> bool
                for nal in data.split(b"\x00\x00\x00\x01"))
 
 
+def _media_sequence_number(packet: Any, codec: Any) -> int:
+    """The packet's sequence number in the media stream (a retransmission carries the original)."""
+    if codec is not None and codec.name == "rtx":
+        return int.from_bytes(packet.payload[:RTX_HEADER_BYTES], "big")
+    return int(packet.sequence_number)
+
+
 class _Recovery:
     def __init__(self, receiver: RTCRtpReceiver, buffer: Any, codecs: dict[int, Any]) -> None:
         self._receiver = receiver
@@ -60,6 +70,7 @@ class _Recovery:
         self._progress_s = time.monotonic()
         self._progress_origin: int | None = None
         self.awaiting_keyframe = False
+        self._awaited_timestamp: int | None = None  # the frame whose packets are kept meanwhile
         self._requested_s = 0.0
         self.recoveries = 0
 
@@ -89,8 +100,13 @@ class _Recovery:
             return False
         if len(packet.payload) < RTX_HEADER_BYTES:
             return True
-        sequence_number = int.from_bytes(packet.payload[:RTX_HEADER_BYTES], "big")
-        return 0 < (origin - sequence_number) % (1 << 16) < (1 << 15)
+        return 0 < (origin - _media_sequence_number(packet, codec)) % (1 << 16) < (1 << 15)
+
+    def note_progress(self, now_s: float) -> None:
+        """Note the time when a frame has left the buffer (its head moved): it is not stuck."""
+        origin = self._buffer._origin
+        if origin != self._progress_origin:
+            self._progress_origin, self._progress_s = origin, now_s
 
     async def before(self, packet: Any) -> bool:
         """Runs before aiortc handles ``packet``: skip stuck gaps, hold frames until a keyframe.
@@ -98,23 +114,26 @@ class _Recovery:
         Returns False when aiortc should not see the packet at all (a stale retransmission).
         """
         now_s = time.monotonic()
-        origin = self._buffer._origin
-        if origin != self._progress_origin:  # a frame left the buffer: it is moving
-            self._progress_origin, self._progress_s = origin, now_s
+        self.note_progress(now_s)
         codec = self._codecs.get(packet.payload_type)
         if self._stale_retransmission(packet, codec):
             return False
         if self.awaiting_keyframe:
+            if packet.timestamp != self._awaited_timestamp:  # a new frame: drop the last one
+                self._clear()
+                self._awaited_timestamp = packet.timestamp
             if _starts_keyframe(codec, packet.payload, self._codecs):
                 self.awaiting_keyframe = False
+                # Its later packets may be in already: the buffer starts at this one.
+                self._buffer._origin = _media_sequence_number(packet, codec)
             elif (now_s - self._requested_s) * 1000.0 > KEYFRAME_RETRY_MS:
                 await self._request_keyframe(packet.ssrc, now_s)
-            self._clear()
             return True
         stuck_ms = (now_s - self._progress_s) * 1000.0
         if stuck_ms > GAP_WAIT_MS and self._hole_before(packet.sequence_number):
             self.recoveries += 1
             self.awaiting_keyframe = True
+            self._awaited_timestamp = packet.timestamp
             self._clear()
             if self._nacks is not None and codec is not None and codec.name != "rtx":
                 # The hole is given up on: do not let aiortc NACK it on this packet either.
@@ -129,18 +148,22 @@ class _Recovery:
         await self._receiver._send_rtcp_pli(media_ssrc)
 
 
-def install(receiver: RTCRtpReceiver) -> bool:
-    """Give a video receiver libwebrtc-like gap recovery; False when aiortc's internals differ."""
+def install(receiver: RTCRtpReceiver) -> Callable[[], bool] | None:
+    """Give a video receiver libwebrtc-like gap recovery. Returns whether it is waiting for a
+    keyframe (no frame may leave the buffer meanwhile), or None when aiortc's internals differ."""
     buffer = getattr(receiver, "_RTCRtpReceiver__jitter_buffer", None)
     codecs = getattr(receiver, "_RTCRtpReceiver__codecs", None)
     if buffer is None or codecs is None or not hasattr(buffer, "_packets"):
-        return False
+        return None
     recovery = _Recovery(receiver, buffer, codecs)
     handle_rtp = receiver._handle_rtp_packet
 
     async def recovering_rtp(packet: Any, arrival_time_ms: int) -> None:
         if await recovery.before(packet):
             await handle_rtp(packet, arrival_time_ms)
+            # A frame released by this packet counts as progress now, not at the next packet
+            # (which may come only after an outage).
+            recovery.note_progress(time.monotonic())
 
     receiver._handle_rtp_packet = recovering_rtp  # type: ignore[method-assign]
-    return True
+    return lambda: recovery.awaiting_keyframe

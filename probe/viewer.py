@@ -22,9 +22,8 @@ from aiortc import MediaStreamTrack, RTCPeerConnection
 from metrics.analysis import StreamAnalyzer
 from metrics.network import NetSample
 from metrics.report import JoinSplit
-from probe import keyframe_recovery
+from probe import frame_release, keyframe_recovery
 from probe.errors import MediaTimeout
-from probe.frame_release import FrameRelease
 from probe.frames import audio_samples_int16, frames_of, y_plane
 from probe.receiver_tap import ReceiverCounters, instrument
 from probe.sender_reports import SenderReportLog
@@ -98,7 +97,6 @@ class Viewer:
         self._last_latency_ms: float | None = None
         self._counters: dict[str, ReceiverCounters] = {}
         self._sender_reports: dict[str, SenderReportLog] = {}
-        self._frame_release: FrameRelease | None = None
         self._round_trips = StunRoundTrips()
         self._time_bases: dict[str, fractions.Fraction] = {}
         self._codecs: dict[str, str] = {}
@@ -134,8 +132,9 @@ class Viewer:
                 self._counters[track.kind] = instrument(transceiver.receiver)
                 self._sender_reports[track.kind] = SenderReportLog(transceiver.receiver)
                 if track.kind == "video":
-                    keyframe_recovery.install(transceiver.receiver)
-                    self._frame_release = FrameRelease(transceiver.receiver)
+                    awaiting_keyframe = keyframe_recovery.install(transceiver.receiver)
+                    frame_release.install(transceiver.receiver,
+                                          awaiting_keyframe or (lambda: False))
                 pump = self._pump_video if track.kind == "video" else self._pump_audio
                 tasks.append(asyncio.create_task(pump(track), name=f"tap-{track.kind}"))
 
@@ -202,9 +201,6 @@ class Viewer:
                 self._first_frame_s = arrival_s
                 self._first_frame.set()
             assert isinstance(frame, av.VideoFrame)
-            if self._frame_release is not None and frame.pts is not None:
-                # Glass-to-glass counts from the frame being complete, as in a browser.
-                arrival_wall_ms -= self._frame_release.held_ms(frame.pts)
             picture = self._pending < MAX_ANALYSIS_BACKLOG
             self._frames_without_clarity += not picture
             self._submit(self._analyzer.video_frame, arrival_s, y_plane(frame), arrival_wall_ms,

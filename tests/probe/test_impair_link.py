@@ -45,6 +45,43 @@ async def test_delay_jitter_keep_order_and_rate_queues() -> None:
     assert slow.counters.queue_dropped > 0 and results[-1] is None
 
 
+class _Receiver(asyncio.DatagramProtocol):
+    def __init__(self) -> None:
+        self.received: list[int] = []
+
+    def datagram_received(self, data: bytes, addr: object) -> None:
+        self.received.append(int.from_bytes(data, "big"))
+
+
+async def test_jittered_datagrams_leave_a_real_socket_in_order() -> None:
+    # Equal departure times (a packet held behind a slower one) must not swap on the wire, and a
+    # packet due now must not overtake ones still held (a busy loop fires their timers late).
+    loop = asyncio.get_running_loop()
+    link = ImpairedLink(parse_impair_spec("delay=5ms,jitter=30ms,seed=1"), loop)
+    receiver = _Receiver()
+    inbound, _ = await loop.create_datagram_endpoint(lambda: receiver,
+                                                     local_addr=("127.0.0.1", 0))
+    outbound, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol,
+                                                      remote_addr=inbound.get_extra_info("sockname"))
+    address = inbound.get_extra_info("sockname")
+
+    async def send_now(data: bytes, addr: tuple[str, int]) -> None:
+        outbound.sendto(data, addr)
+
+    send = link.wrap(type("Protocol", (), {"send_data": staticmethod(send_now),
+                                           "transport": outbound})())
+    try:
+        for n in range(300):
+            await send(n.to_bytes(2, "big"), address)
+            if n % 10 == 0:
+                await asyncio.sleep(0.004)
+        await asyncio.sleep(0.2)
+        assert receiver.received == list(range(300))
+    finally:
+        outbound.close()
+        inbound.close()
+
+
 @pytest.mark.integration
 async def test_added_delay_shows_in_glass_to_glass() -> None:
     base = await run_check(CheckOptions(duration_s=4, pattern=SMALL))
