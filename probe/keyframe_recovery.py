@@ -132,15 +132,15 @@ class _Recovery:
         stuck_ms = (now_s - self._progress_s) * 1000.0
         if stuck_ms > GAP_WAIT_MS and self._hole_before(packet.sequence_number):
             self.recoveries += 1
-            self.awaiting_keyframe = True
-            self._awaited_timestamp = packet.timestamp
             self._clear()
             if self._nacks is not None and codec is not None and codec.name != "rtx":
                 # The hole is given up on: do not let aiortc NACK it on this packet either.
                 self._nacks.max_seq = (packet.sequence_number - 1) % (1 << 16)
-            await self._request_keyframe(packet.ssrc, now_s)
-            if _starts_keyframe(codec, packet.payload, self._codecs):
-                self.awaiting_keyframe = False
+            if not _starts_keyframe(codec, packet.payload, self._codecs):
+                # A keyframe starting right here (a periodic one) needs no request.
+                self.awaiting_keyframe = True
+                self._awaited_timestamp = packet.timestamp
+                await self._request_keyframe(packet.ssrc, now_s)
         return True
 
     async def _request_keyframe(self, media_ssrc: int, now_s: float) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import time
 
 import av
@@ -83,11 +84,12 @@ class PatternSource:
         next_s = time.monotonic()
         counter = 0
         while True:
-            delay_s = next_s - time.monotonic()
-            if delay_s > 0:
-                await asyncio.sleep(delay_s)
-            elif delay_s < -period_s:
-                next_s = time.monotonic()  # fell behind: keep cadence from now, never burst
+            await self._frame_due(next_s)
+            now_s = time.monotonic()
+            if now_s < next_s or now_s - next_s > period_s:
+                # Early: a keyframe was asked for. Late: fell behind (never burst). Either way
+                # the cadence goes on from this frame.
+                next_s = now_s
             packets = await loop.run_in_executor(
                 self._worker, self._render_and_encode, counter, t0_wall_ms)
             for packet in packets:
@@ -95,6 +97,22 @@ class PatternSource:
             counter += 1
             self.frames_sent = counter
             next_s += period_s
+
+    async def _frame_due(self, next_s: float) -> None:
+        """Wait until ``next_s`` (monotonic s), or only until a keyframe is asked for.
+
+        A viewer that lost packets (or just joined) asks for a keyframe; rendering it at once,
+        rather than at the next frame tick, keeps the room's own share of the recovery to the
+        encode time, so a freeze after an outage is the outage and the link, as a viewer of a
+        responsive sender sees it, and not up to a frame interval more of the room's making.
+        """
+        requested = self._video.broadcast.keyframe_requested
+        while (delay_s := next_s - time.monotonic()) > 0 and not self._video.keyframe_urgent:
+            if requested.is_set():  # too soon after a keyframe: served at the regular tick
+                await asyncio.sleep(delay_s)
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(requested.wait(), delay_s)
 
     async def _audio_loop(self, t0_wall_ms: float) -> None:
         t0_mono_s = time.monotonic()

@@ -167,13 +167,28 @@ class VideoEncodePipeline:
         self.broadcast = broadcast
         self._ctx: av.VideoCodecContext | None = None
         self._frames_since_keyframe = 0
+        self._request_deferred = False  # the last frame saw a request too close to a keyframe
+
+    @property
+    def keyframe_due(self) -> bool:
+        """A keyframe was asked for and the next frame encoded will be one (requests closer
+        than ``KEYFRAME_REQUEST_MIN_GAP_FRAMES`` to the last keyframe wait for that gap)."""
+        return (self.broadcast.keyframe_requested.is_set()
+                and self._frames_since_keyframe >= KEYFRAME_REQUEST_MIN_GAP_FRAMES)
+
+    @property
+    def keyframe_urgent(self) -> bool:
+        """A keyframe is due for a request that came after the last frame: worth encoding now,
+        not at the next frame tick (a deferred request is served at the regular cadence)."""
+        return self.keyframe_due and not self._request_deferred
 
     def encode(self, frame: av.VideoFrame) -> list[av.Packet]:
         """Encode one frame (runs in a worker thread); forces a keyframe when one was asked for."""
         if self._ctx is None or (self._ctx.width, self._ctx.height) != (frame.width, frame.height):
             self._ctx = open_video_encoder(self.encoding, frame.width, frame.height, self.fps)
-        requested = self.broadcast.keyframe_requested.is_set()
-        if requested and self._frames_since_keyframe >= KEYFRAME_REQUEST_MIN_GAP_FRAMES:
+        due = self.keyframe_due
+        self._request_deferred = self.broadcast.keyframe_requested.is_set() and not due
+        if due:
             frame.pict_type = av.video.frame.PictureType.I
         packets = self._ctx.encode(frame)
         for packet in packets:
