@@ -20,6 +20,7 @@ from typing import Any
 
 from aiortc import RTCPeerConnection
 
+from probe.ice_sockets import ice_protocols
 from probe.impair_spec import RATE_QUEUE_LIMIT_MS, ImpairSpec
 
 SendData = Callable[[bytes, tuple[str, int]], Awaitable[None]]
@@ -135,10 +136,6 @@ def impair_peer_connection(pc: RTCPeerConnection, spec: ImpairSpec) -> ImpairedL
     gathered protocol of the connection is wrapped, whichever gets nominated.
     """
     link = ImpairedLink(spec, asyncio.get_running_loop())
-    connections = {id(c): c for c in (t.sender.transport.transport._connection
-                                      for t in pc.getTransceivers()
-                                      if t.sender.transport is not None)}
-    for connection in connections.values():
-        for protocol in connection._protocols:
-            protocol.send_data = link.wrap(protocol)
+    for protocol in ice_protocols(pc):
+        protocol.send_data = link.wrap(protocol)
     return link

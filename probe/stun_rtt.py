@@ -21,6 +21,8 @@ import numpy as np
 from aioice import stun
 from aiortc import RTCPeerConnection
 
+from probe.ice_sockets import ice_protocols
+
 
 class StunRoundTrips:
     """Samples (ms) of the round trip of STUN transactions on one peer connection."""
@@ -32,13 +34,10 @@ class StunRoundTrips:
     def instrument(self, pc: RTCPeerConnection) -> None:
         """Time every STUN transaction of ``pc``'s ICE connections from now on; call once
         gathering is complete (the candidates' sockets exist) and before checks start."""
-        for transceiver in pc.getTransceivers():
-            dtls = transceiver.receiver.transport
-            connection = getattr(getattr(dtls, "transport", None), "_connection", None)
-            for protocol in getattr(connection, "_protocols", ()):
-                if id(protocol) not in self._wrapped:
-                    self._wrapped.add(id(protocol))
-                    self._wrap(protocol)
+        for protocol in ice_protocols(pc):
+            if id(protocol) not in self._wrapped:
+                self._wrapped.add(id(protocol))
+                self._wrap(protocol)
 
     def _wrap(self, protocol: Any) -> None:
         request = protocol.request

@@ -22,7 +22,7 @@ from aiortc import MediaStreamTrack, RTCPeerConnection
 from metrics.analysis import StreamAnalyzer
 from metrics.network import NetSample
 from metrics.report import JoinSplit
-from probe import frame_release, keyframe_recovery
+from probe import frame_release, ice_sockets, keyframe_recovery
 from probe.errors import MediaTimeout
 from probe.frames import audio_samples_int16, frames_of, y_plane
 from probe.receiver_tap import ReceiverCounters, instrument
@@ -72,13 +72,22 @@ class ViewResult:
     video_codec: str | None
     audio_codec: str | None
     frames_without_clarity: int = 0  # analysis fell behind: timing and stamps only
+    socket_drops: int | None = None  # datagrams the kernel dropped on the probe's own sockets
+    receive_buffer_bytes: int | None = None  # as the kernel granted it
 
     def notes(self) -> tuple[str, ...]:
         """What the report should say about how this run was watched."""
-        if not self.frames_without_clarity:
-            return ()
-        return (f"clarity skipped on {self.frames_without_clarity} frames: picture analysis "
-                "fell behind (timing, stamps and freezes still cover every frame)",)
+        notes = []
+        if self.frames_without_clarity:
+            notes.append(f"clarity skipped on {self.frames_without_clarity} frames: picture "
+                         "analysis fell behind (timing, stamps and freezes still cover every frame)")
+        if self.socket_drops:
+            buffer_kib = (self.receive_buffer_bytes or 0) // 1024
+            notes.append(f"the probe's own socket dropped {self.socket_drops} datagrams (it read "
+                         f"too slowly; receive buffer {buffer_kib} KiB): loss, freezes and dropped "
+                         "frames may be the probe's, not the stream's; raise net.core.rmem_max "
+                         "(sysctl) or give the probe a less busy CPU")
+        return tuple(notes)
 
 
 class Viewer:
@@ -100,6 +109,7 @@ class Viewer:
         self._round_trips = StunRoundTrips()
         self._time_bases: dict[str, fractions.Fraction] = {}
         self._codecs: dict[str, str] = {}
+        self._receive_buffer_bytes: int | None = None
 
     async def watch(self, duration_s: float, timeout_s: float) -> ViewResult:
         """Join, watch ``duration_s`` seconds after the first frame, leave; tears down on any exit.
@@ -125,6 +135,7 @@ class Viewer:
             def _gathered() -> None:
                 if pc.iceGatheringState == "complete":
                     self._round_trips.instrument(pc)
+                    self._receive_buffer_bytes = ice_sockets.enlarge_receive_buffers(pc)
 
             @pc.on("track")
             def _track(track: MediaStreamTrack) -> None:
@@ -160,7 +171,8 @@ class Viewer:
             self._forward_sender_reports()
             join = JoinTimes(request_s, answered_s, connected_s, self._first_frame_s)
             return ViewResult(join, self._codecs.get("video"), self._codecs.get("audio"),
-                              self._frames_without_clarity)
+                              self._frames_without_clarity, ice_sockets.kernel_drops(pc),
+                              self._receive_buffer_bytes)
         finally:
             for task in tasks:
                 task.cancel()
