@@ -4,7 +4,7 @@ Prints one line per figure and exits 1 when a floor is missed. Floors (clarity i
 - Spearman rank correlation of ``clarity.score`` with VMAF on the ladder (4 clips x 8
   settings, ``fixtures/clarity/ladder.csv``, rebuilt with ``--rebuild``): >= 0.90 per clip and
   >= 0.85 pooled. Also printed: the same with each clip's model fitted without that clip
-  (leave-one-clip-out), the honest figure for unseen content;
+  (leave-one-clip-out, per clip and pooled), the honest figure for unseen content;
 - effective height within 15 % of the encode height, for every encode on the ladder made at
   less than 1080 rows and upscaled to 1080 (bicubic) before the probe sees it;
 - speed on a 1920x1080 30 fps file: ``analyze`` (clarity on every frame) >= 0.5 x the

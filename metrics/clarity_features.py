@@ -40,12 +40,17 @@ SOURCE_HEIGHTS = (240, 270, 288, 360, 432, 480, 540, 576, 600, 720, 768, 810, 90
 ROUND_TRIP_COLUMNS = 48
 NEARBY = 0.04  # the heights compared with a candidate: ±4 %
 UPSCALE_RATIO = 0.8  # round-trip error ratio below which a picture is an upscale
-WHOLE_RATIO_UPSCALE_RATIO = 0.6  # the same where the height divides the picture's (2:1, 3:1)
 # The same where the resampling grid repeats every 2, 4 or 8 rows (4:3, 8:3), in step with the
 # codec's 8-px blocks: a compressed native picture keeps its block edges through such a round
 # trip and earns evidence there too (native 720p at 540: 0.72-0.89 on the calibration ladder,
 # 0.73 as a JPEG at quality 40; upscales from 540: 0.44-0.73).
 BLOCK_ALIGNED_UPSCALE_RATIO = 0.7
+# Stricter still where, in addition, the height divides the picture's (2:1, 4:1): the grids line
+# up row for row (native 1080p at 540: 0.77-1.0 on the ladder, 0.65 as a JPEG at quality 10).
+# A whole ratio out of step with the blocks (3:1) needs no more than ``UPSCALE_RATIO``: native
+# 1080p reads 0.92-1.0 at 360 on the ladder (0.98 as a JPEG at quality 10), and an upscale from
+# 360 up to 0.67 (x264 at 150 kbps).
+WHOLE_RATIO_UPSCALE_RATIO = 0.6
 
 
 def analysis_canvas(y: np.ndarray) -> np.ndarray:
@@ -188,10 +193,9 @@ def effective_height(y: np.ndarray) -> int:
 
 def _upscale_threshold(height: int, rows: int) -> float:
     """The ``upscale_evidence`` ratio below which ``height`` rows are taken as upscaled from
-    ``rows``: stricter where the two grids line up (whole ratios, periods dividing a block)."""
+    ``rows``: stricter where the resampling period (the ratio's numerator: 2 rows at 2:1, 4 at
+    4:3) divides the codec's block, strictest where the ratio is also whole."""
     ratio = Fraction(height, rows)
-    if ratio.denominator == 1:
-        return WHOLE_RATIO_UPSCALE_RATIO
-    if BLOCK_PX % ratio.numerator == 0:
-        return BLOCK_ALIGNED_UPSCALE_RATIO
-    return UPSCALE_RATIO
+    if BLOCK_PX % ratio.numerator != 0:
+        return UPSCALE_RATIO
+    return WHOLE_RATIO_UPSCALE_RATIO if ratio.denominator == 1 else BLOCK_ALIGNED_UPSCALE_RATIO

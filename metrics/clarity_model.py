@@ -5,5 +5,5 @@ Predicted VMAF = INTERCEPT + sum(WEIGHTS[i] * input i), inputs named by INPUTS (
 """
 
 INPUTS = ('log1p_sharpness', 'height_fraction', 'detail_ratio')
-INTERCEPT = 32.191808
-WEIGHTS = (1.253880, 55.119092, 6.692469)
+INTERCEPT = 40.479537
+WEIGHTS = (3.624513, 42.358820, 8.507351)

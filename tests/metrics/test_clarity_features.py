@@ -104,6 +104,15 @@ def test_effective_height_of_a_4_3_upscale(source_height: int, shown_height: int
     assert effective_height(shown) == pytest.approx(source_height, rel=0.15)
 
 
+def test_effective_height_of_a_soft_3_1_upscale() -> None:
+    # Bilinear from a soft 360-row picture: evidence 0.75 at 360, which the 2:1 threshold (0.6)
+    # would miss; a whole ratio out of step with the 8-px blocks (3:1) needs no stricter one.
+    small = cv2.GaussianBlur(cv2.resize(PICTURE, (640, 360), interpolation=cv2.INTER_AREA),
+                             (0, 0), 2.0)
+    shown = cv2.resize(jpeg(small, 50), (1920, 1080), interpolation=cv2.INTER_LINEAR)
+    assert effective_height(shown) == 360
+
+
 def test_meter_skips_flat_frames_and_scores_on_the_mos_scale() -> None:
     meter = ClarityMeter()
     assert meter.update(np.full((360, 640), 235, np.uint8)) is None
