@@ -57,16 +57,23 @@ def analysis_canvas(y: np.ndarray) -> np.ndarray:
     """``y`` on the analysis canvas: ``CANVAS_HEIGHT`` rows, aspect kept (uint8)."""
     h, w = y.shape
     if h == 2 * CANVAS_HEIGHT:
-        return np.ascontiguousarray(y[::2, ::2])  # 1080p: plain decimation, one small copy
+        # 1080p: plain 2:1 decimation (y[::2, ::2]); OpenCV's nearest neighbour at a whole
+        # ratio picks exactly those pixels, and copies them faster than NumPy's strided copy.
+        return cv2.resize(y, (w // 2, CANVAS_HEIGHT), interpolation=cv2.INTER_NEAREST)
     width = max(1, round(w * CANVAS_HEIGHT / h))
     interpolation = cv2.INTER_AREA if h > CANVAS_HEIGHT else cv2.INTER_LINEAR
     return cv2.resize(y, (width, CANVAS_HEIGHT), interpolation=interpolation)
 
 
 def sharpness(canvas: np.ndarray) -> float:
-    """Variance of the Laplacian (luma levels²); higher is sharper."""
-    _, std = cv2.meanStdDev(cv2.Laplacian(canvas, cv2.CV_16S))
-    return float(std[0, 0]) ** 2
+    """Variance of the Laplacian (luma levels²); higher is sharper.
+
+    From its sum and sum of squares (OpenCV's L2 norm of int16 is about twice as fast as its
+    meanStdDev, measured at 540 rows; the Laplacian's mean is near 0, so no cancellation)."""
+    laplacian = cv2.Laplacian(canvas, cv2.CV_16S)
+    count = laplacian.size
+    mean = float(cv2.sumElems(laplacian)[0]) / count
+    return float(cv2.norm(laplacian, cv2.NORM_L2SQR)) / count - mean * mean
 
 
 def _variation(image: np.ndarray, axis: int) -> np.ndarray:
