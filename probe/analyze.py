@@ -7,8 +7,6 @@ is null and ``latency.clock`` is "none").
 
 from __future__ import annotations
 
-import collections
-import concurrent.futures
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
@@ -18,40 +16,13 @@ import av
 from metrics.analysis import RunFacts, StreamAnalyzer
 from metrics.report import Report, Target
 from metrics.verdict import ThresholdsError, load_limits
+from probe.analysis_worker import AnalysisWorker
 from probe.errors import InputError
 from probe.frames import audio_samples_int16, y_plane
 from probe.reference import score_against_reference
 
 DEFAULT_FPS = 30.0  # for a file that does not say its frame rate (VMAF's motion feature)
 ANALYSIS_QUEUE_FRAMES = 8  # decoded frames waiting for analysis, at most
-
-
-class _OrderedWorker:
-    """Analysis calls run one at a time, in order, on a thread of their own while the caller
-    decodes the next frames (NumPy, OpenCV and FFmpeg release the GIL, so the two overlap on
-    two cores). At most ``ANALYSIS_QUEUE_FRAMES`` calls wait, so no more frames are held; the
-    first failure is raised in the caller, and leaving the ``with`` waits for every call."""
-
-    def __init__(self) -> None:
-        self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="analysis")
-        self._pending: collections.deque[concurrent.futures.Future[object]] = collections.deque()
-
-    def submit(self, fn: Callable[..., object], *args: object) -> None:
-        self._pending.append(self._executor.submit(fn, *args))
-        while len(self._pending) > ANALYSIS_QUEUE_FRAMES:
-            self._pending.popleft().result()
-
-    def __enter__(self) -> "_OrderedWorker":
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        try:
-            while self._pending:
-                future = self._pending.popleft()
-                if exc_info[0] is None:
-                    future.result()
-        finally:
-            self._executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _open(path: Path) -> av.container.InputContainer:
@@ -89,7 +60,8 @@ def analyze_file(path: Path, thresholds: Path | None = None,
         analyzer = StreamAnalyzer()
         notes: list[str] = []
         last_t_s = 0.0
-        with _OrderedWorker() as worker:
+        worker = AnalysisWorker(max_pending=ANALYSIS_QUEUE_FRAMES)
+        try:
             try:
                 for frame in container.decode(*(s for s in (video, audio) if s is not None)):
                     if frame.time is None:
@@ -106,6 +78,9 @@ def analyze_file(path: Path, thresholds: Path | None = None,
             except av.error.FFmpegError as err:
                 notes.append(f"decoding stopped at {last_t_s:.2f} s: {err}; the figures cover "
                              "the part before it")
+            worker.finish()
+        finally:
+            worker.close()
         if analyzer.frames == 0:
             raise InputError(f"{path}: no video frame could be decoded; the file is empty or "
                              "corrupt")

@@ -23,6 +23,7 @@ from metrics.analysis import StreamAnalyzer
 from metrics.network import NetSample
 from metrics.report import JoinSplit
 from probe import frame_release, ice_sockets, keyframe_recovery
+from probe.analysis_worker import AnalysisWorker
 from probe.errors import MediaTimeout
 from probe.frames import audio_samples_int16, frames_of, y_plane
 from probe.receiver_tap import ReceiverCounters, instrument
@@ -98,8 +99,7 @@ class Viewer:
         self._signaling = signaling
         self._analyzer = analyzer
         self._on_progress = on_progress
-        self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="analysis")
-        self._pending = 0
+        self._worker = AnalysisWorker()
         self._frames_without_clarity = 0
         self._first_frame = asyncio.Event()
         self._first_frame_s: float | None = None
@@ -180,7 +180,7 @@ class Viewer:
             await self._signaling.close()
             await pc.close()
             # Wait for queued analysis so the report covers every frame received.
-            await asyncio.get_running_loop().run_in_executor(None, self._worker.shutdown, True)
+            await asyncio.get_running_loop().run_in_executor(None, self._worker.close)
 
     async def _watch_for(self, duration_s: float) -> None:
         assert self._first_frame_s is not None
@@ -195,12 +195,9 @@ class Viewer:
                                            latency_ms=self._last_latency_ms))
 
     def _submit(self, fn: Callable[..., object], *args: object) -> None:
-        self._pending += 1
-        future = self._worker.submit(fn, *args)
-        future.add_done_callback(self._done)
+        self._worker.submit(fn, *args).add_done_callback(self._done)
 
     def _done(self, future: concurrent.futures.Future[object]) -> None:
-        self._pending -= 1
         outcome = future.result() if not future.cancelled() and not future.exception() else None
         latency = getattr(outcome, "latency_ms", None)
         if latency is not None:
@@ -213,7 +210,7 @@ class Viewer:
                 self._first_frame_s = arrival_s
                 self._first_frame.set()
             assert isinstance(frame, av.VideoFrame)
-            picture = self._pending < MAX_ANALYSIS_BACKLOG
+            picture = self._worker.pending < MAX_ANALYSIS_BACKLOG
             self._frames_without_clarity += not picture
             self._submit(self._analyzer.video_frame, arrival_s, y_plane(frame), arrival_wall_ms,
                          picture, self._media_s(track.kind, frame))

@@ -1,0 +1,53 @@
+"""The analysis worker keeps order, bounds what waits, and hands failures back."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from probe.analysis_worker import AnalysisWorker
+
+
+def test_calls_run_in_order_on_one_other_thread() -> None:
+    worker = AnalysisWorker()
+    seen: list[tuple[int, int]] = []
+    try:
+        for index in range(200):
+            worker.submit(lambda i: seen.append((i, threading.get_ident())), index)
+        worker.finish()
+    finally:
+        worker.close()
+    assert [i for i, _ in seen] == list(range(200))
+    assert {ident for _, ident in seen} != {threading.get_ident()}
+    assert len({ident for _, ident in seen}) == 1
+    assert worker.pending == 0
+
+
+def test_bounded_worker_never_holds_more_than_its_limit() -> None:
+    release = threading.Event()
+    worker = AnalysisWorker(max_pending=3)
+    try:
+        for _ in range(3):
+            worker.submit(release.wait, 5.0)
+        assert worker.pending == 3  # all blocked on the event: nothing finished yet
+        threading.Timer(0.2, release.set).start()
+        worker.submit(release.wait, 5.0)  # waits for the first to finish
+        assert worker.pending <= 3
+    finally:
+        release.set()
+        worker.close()
+
+
+def test_a_failure_reaches_the_caller() -> None:
+    def fail() -> None:
+        raise ValueError("bad frame")
+
+    worker = AnalysisWorker(max_pending=1)
+    try:
+        worker.submit(fail)
+        with pytest.raises(ValueError, match="bad frame"):
+            worker.submit(lambda: None)
+            worker.finish()
+    finally:
+        worker.close()
