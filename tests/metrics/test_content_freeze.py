@@ -47,3 +47,17 @@ def test_freeze_running_at_the_end_is_reported() -> None:
         detector.update(i / 30, still)
     assert len(detector.events) == 1
     assert detector.events[0].duration_s == pytest.approx(39 / 30)
+
+
+def test_a_resolution_switch_is_a_change_and_a_frozen_picture_after_it_still_counts() -> None:
+    """A sender that adapts its resolution mid-stream: the new size ends any run (it is a new
+    picture), and a freeze at the new size is found as usual."""
+    rng = np.random.default_rng(2)
+    small = rng.integers(0, 255, (72, 128), dtype=np.uint8)
+    large = rng.integers(0, 255, (144, 256), dtype=np.uint8)
+    detector = ContentFreezeDetector()
+    for i in range(60):  # 1 s at each size, each frozen throughout
+        detector.update(i / 30, small if i < 30 else large)
+    events = detector.events
+    assert [round(e.start_s * 30) for e in events] == [0, 30]
+    assert events[0].duration_s == pytest.approx(1.0)
