@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 
 import pytest
 
-from probe.analysis_worker import AnalysisWorker
+from probe.analysis_worker import ANALYSIS_NICE, AnalysisWorker
 
 
 def test_calls_run_in_order_on_one_other_thread() -> None:
@@ -51,3 +53,18 @@ def test_a_failure_reaches_the_caller() -> None:
             worker.finish()
     finally:
         worker.close()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread niceness is Linux's")
+def test_analysis_runs_nicer_than_the_caller_and_the_caller_keeps_its_priority() -> None:
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    before = niceness()
+    worker = AnalysisWorker()
+    try:
+        analysis = worker.submit(niceness).result(timeout=10)
+    finally:
+        worker.close()
+    assert analysis == min(19, before + ANALYSIS_NICE)
+    assert niceness() == before
