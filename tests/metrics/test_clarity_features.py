@@ -137,3 +137,44 @@ def test_effective_height_survives_compression_before_the_upscale(encoded_height
     small = cv2.resize(PICTURE, (width, encoded_height), interpolation=cv2.INTER_AREA)
     shown = cv2.resize(jpeg(small, quality), (1920, 1080), interpolation=cv2.INTER_CUBIC)
     assert effective_height(shown) == pytest.approx(encoded_height, rel=0.15)
+
+
+# The features as their definitions read, in plain NumPy: the fast versions must agree.
+def reference_blockiness(y: np.ndarray) -> float:
+    def mean_step(a: np.ndarray, b: np.ndarray) -> float:
+        n = min(a.shape[0], b.shape[0]), min(a.shape[1], b.shape[1])
+        return float(np.abs(a[: n[0], : n[1]].astype(int) - b[: n[0], : n[1]]).mean())
+    across = mean_step(y[::4, 7::8], y[::4, 8::8]) / mean_step(y[::4, 3::8], y[::4, 4::8])
+    down = mean_step(y[7::8, ::4], y[8::8, ::4]) / mean_step(y[3::8, ::4], y[4::8, ::4])
+    return (across + down) / 2
+
+
+def reference_blur(canvas: np.ndarray) -> float:
+    picture = canvas.astype(int)
+    total = lost = 0
+    for lines in (picture[::4], picture.T[::4]):  # every 4th row, every 4th column
+        padded = np.pad(lines, ((0, 0), (4, 4)), mode="reflect")  # OpenCV's default border
+        box = np.stack([padded[:, k: k + lines.shape[1]] for k in range(9)]).sum(axis=0)
+        smooth = np.floor(box / 9 + 0.5)  # cv2.blur rounds to nearest
+        steps = np.abs(np.diff(lines, axis=1))
+        total += steps.sum()
+        lost += np.maximum(steps - np.abs(np.diff(smooth, axis=1)), 0).sum()
+    return 1 - lost / total
+
+
+def reference_noise(canvas: np.ndarray) -> float:
+    h, w = canvas.shape
+    centre = canvas[h // 4: 3 * h // 4, w // 4: 3 * w // 4].astype(int)
+    mask = [[1, -2, 1], [-2, 4, -2], [1, -2, 1]]
+    response = sum(mask[i][j] * centre[i: centre.shape[0] - 2 + i, j: centre.shape[1] - 2 + j]
+                   for i in range(3) for j in range(3))
+    return float(np.sqrt(np.pi / 2) * np.abs(response).mean() / 6)
+
+
+@pytest.mark.parametrize("shape", [(1080, 1920), (361, 643), (200, 90)])
+def test_fast_features_match_their_plain_definitions(shape: tuple[int, int]) -> None:
+    y = jpeg(natural_picture(*shape, seed=9), 30)
+    canvas = analysis_canvas(y)
+    assert blockiness(y) == pytest.approx(reference_blockiness(y), rel=1e-12)
+    assert blur(canvas) == pytest.approx(reference_blur(canvas), rel=1e-12)
+    assert noise_level(canvas) == pytest.approx(reference_noise(canvas), rel=1e-12)
