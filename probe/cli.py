@@ -16,6 +16,7 @@ from probe.errors import ProbeError
 EXIT_OK = 0  # pass or warn
 EXIT_FAIL = 1  # a threshold breached
 EXIT_CANNOT_MEASURE = 2  # bad arguments, unreachable endpoint, no media before the timeout
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT); a check stopped by SIGTERM exits 143
 
 
 class ProbeGroup(click.Group):
@@ -29,9 +30,9 @@ class ProbeGroup(click.Group):
                 raise
             click.echo(f"streamprobe: error: {err}", err=True)
             ctx.exit(EXIT_CANNOT_MEASURE)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as err:  # Ctrl-C: 130; SIGTERM during a check: 143
             click.echo("streamprobe: interrupted", err=True)
-            ctx.exit(130)
+            ctx.exit(getattr(err, "exit_code", EXIT_INTERRUPTED))
 
 
 @click.group(cls=ProbeGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -61,7 +62,7 @@ def main() -> None:
         sys.exit(EXIT_CANNOT_MEASURE)
     except click.Abort:
         click.echo("streamprobe: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from probe import interrupt
 from probe.cli_options import impair_option, pattern_from_flags, pattern_options, progress_line
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ def check(ctx: click.Context, url: str | None, duration_s: float, timeout_s: flo
             latency = f"  g2g {p.latency_ms:.0f} ms" if p.latency_ms is not None else ""
             update(p.elapsed_s, p.duration_s, f"{p.frames} frames{latency}")  # type: ignore[misc]
 
-        report = asyncio.run(run_check(options, on_progress if update else None))
+        report = interrupt.run(run_check(options, on_progress if update else None))
     _emit(ctx, report, json_to)
 
 

@@ -77,7 +77,10 @@ def test_serve_and_two_checks_in_other_processes() -> None:
 
 
 @pytest.mark.integration
-def test_ctrl_c_leaves_the_stream_and_exits() -> None:
+@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_leaves_the_stream_and_exits(signum: int, code: int) -> None:
+    """Ctrl-C (or a CI runner's SIGTERM) mid-check: the WHEP resource is deleted on the way
+    out and the exit code is 128 + the signal's number."""
     port = free_port()
     server = start_server(port)
     try:
@@ -88,9 +91,9 @@ def test_ctrl_c_leaves_the_stream_and_exits() -> None:
         while health(port)["connected"] == 0:
             assert time.monotonic() < deadline, "the viewer never connected"
             time.sleep(0.2)
-        viewer.send_signal(signal.SIGINT)
-        viewer.communicate(timeout=15)
-        assert viewer.returncode == 130
+        viewer.send_signal(signum)
+        _, err = viewer.communicate(timeout=15)
+        assert viewer.returncode == code, err
         assert health(port)["sessions"] == 0  # the WHEP resource was deleted on the way out
     finally:
         server.terminate()
