@@ -31,7 +31,7 @@ import numpy as np
 import scipy.fft
 
 BLOCK_PX = 8
-CANVAS_HEIGHT = 540  # rows of the analysis canvas (half of 1080p: a 2:1 decimation there)
+CANVAS_HEIGHT = 540  # rows of the analysis canvas (half of 1080p: a 2x2 mean there)
 BLUR_TAPS = 9
 BLUR_LINE_STEP = 4  # blur reads every 4th row and every 4th column
 # Immerkær's 3x3 mask [[1, -2, 1], [-2, 4, -2], [1, -2, 1]] is this 3-tap kernel times itself.
