@@ -112,7 +112,8 @@ class PatternSource:
                 await asyncio.sleep(delay_s)
                 return
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(requested.wait(), delay_s)
+                async with asyncio.timeout(delay_s):
+                    await requested.wait()
 
     async def _audio_loop(self, t0_wall_ms: float) -> None:
         t0_mono_s = time.monotonic()
