@@ -124,8 +124,9 @@ class JanusSession:
             if reply["janus"] == "success":  # some requests answer at once
                 return _plugin_data(reply, body), reply.get("jsep")
             try:
-                event = await asyncio.wait_for(event_future, timeout_s)
-            except asyncio.TimeoutError as err:
+                async with asyncio.timeout(timeout_s):
+                    event = await event_future
+            except TimeoutError as err:
                 raise SignalingError(
                     f"Janus at {self.api_url} did not complete {body.get('request')!r} within "
                     f"{timeout_s:g} s; is the server overloaded? (raise --timeout)") from err

@@ -58,8 +58,9 @@ class PatternPublisher:
                     settled.set()
 
             await self.signaling.negotiate(pc, timeout_s)
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(settled.wait(), timeout_s)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout_s):
+                    await settled.wait()
             if pc.connectionState != "connected":
                 raise MediaTimeout(f"publishing to {self.signaling.url}: no WebRTC connection "
                                    f"within {timeout_s:g} s (ICE/DTLS); check that UDP reaches "

@@ -43,8 +43,9 @@ async def room_process(config: RoomConfig) -> AsyncIterator[str]:
     drain: asyncio.Task[None] | None = None
     try:
         try:
-            base_url = await asyncio.wait_for(_announced_url(child), READY_TIMEOUT_S)
-        except asyncio.TimeoutError as err:
+            async with asyncio.timeout(READY_TIMEOUT_S):
+                base_url = await _announced_url(child)
+        except TimeoutError as err:
             raise ProbeError(
                 f"the embedded test room did not start within {READY_TIMEOUT_S:g} s") from err
         # Keep reading its output so a chatty child never blocks on a full pipe.
@@ -76,7 +77,8 @@ async def _stop(child: asyncio.subprocess.Process) -> None:
     if child.returncode is None:
         child.terminate()
         try:
-            await asyncio.wait_for(child.wait(), STOP_TIMEOUT_S)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(STOP_TIMEOUT_S):
+                await child.wait()
+        except TimeoutError:
             child.kill()
             await child.wait()
