@@ -25,12 +25,12 @@ from metrics.analysis import RunFacts, StreamAnalyzer  # noqa: E402
 from metrics.report import Target  # noqa: E402
 from metrics.verdict import load_limits  # noqa: E402
 from probe.check import CheckOptions, run_check  # noqa: E402
-from probe.impair_spec import parse_impair_spec  # noqa: E402
-from probe.pattern import PatternSpec  # noqa: E402
-from probe.room import DEFAULT_STREAM, RoomConfig  # noqa: E402
-from probe.room_process import room_process  # noqa: E402
+from probe.pattern.spec import PatternSpec  # noqa: E402
+from probe.room.impair_spec import parse_impair_spec  # noqa: E402
+from probe.room.process import room_process  # noqa: E402
+from probe.room.server import DEFAULT_STREAM, RoomConfig  # noqa: E402
 from probe.signaling import open_viewer_signaling  # noqa: E402
-from probe.viewer import Viewer  # noqa: E402
+from probe.viewer.peer import Viewer  # noqa: E402
 
 OFFSETS_MS = (-200.0, -80.0, 0.0, 60.0, 150.0)
 TOLERANCE_MS = 10.0
@@ -59,12 +59,13 @@ async def rtcp_vs_stamps_ms(delay_ms: float) -> tuple[float, float]:
     """(stamp p50, rtcp p50) of glass-to-glass (ms) in one run through a delayed link."""
     config = RoomConfig(pattern=spec(0.0), impair=parse_impair_spec(f"delay={delay_ms:g}ms"))
     analyzer = StreamAnalyzer()
-    async with room_process(config) as base_url:
-        url = f"{base_url}/whep/{DEFAULT_STREAM}"
+    async with room_process(config) as room:
+        url = f"{room.base_url}/whep/{DEFAULT_STREAM}"
         await Viewer(open_viewer_signaling(url), analyzer).watch(DURATION_S, timeout_s=10.0)
     p50 = []
     for clock in ("same-host", "none"):  # "none": as if remote, so the sender reports are used
-        latency = analyzer.report(RunFacts(Target(url=url, protocol="whep"), clock=clock),
+        latency = analyzer.report(RunFacts(Target(url=url, protocol="whep"), clock=clock,
+                                           reports_on_capture_clock=True),
                                   load_limits(None)).latency
         assert latency.glass_to_glass_ms is not None
         p50.append(latency.glass_to_glass_ms.p50)

@@ -19,8 +19,8 @@ import statistics
 import sys
 
 from probe.check import CheckOptions, run_check
-from probe.impair_spec import parse_impair_spec
-from probe.pattern import PatternSpec
+from probe.pattern.spec import PatternSpec
+from probe.room.impair_spec import parse_impair_spec
 
 SPEC = PatternSpec(width=640, height=360, fps=30.0)
 DELAY_TOLERANCE_MS = 10.0

@@ -24,8 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from probe.check import CheckOptions, run_check  # noqa: E402
-from probe.pattern import PatternSpec  # noqa: E402
-from probe.video_encoding import VideoEncoding  # noqa: E402
+from probe.media.encoding import VideoEncoding  # noqa: E402
+from probe.pattern.spec import PatternSpec  # noqa: E402
 
 MAX_PROBE_CORES = 1.0
 

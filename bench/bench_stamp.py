@@ -23,9 +23,10 @@ import cv2
 import numpy as np
 
 from metrics.stamp import StampCodec
-from probe.pattern import PatternRenderer, PatternSpec
-from probe.room_media import open_video_encoder
-from probe.video_encoding import VideoEncoding
+from probe.media.encoders import open_video_encoder
+from probe.media.encoding import VideoEncoding
+from probe.pattern.render import PatternRenderer
+from probe.pattern.spec import PatternSpec
 
 READ_FLOOR = 0.99
 EPOCH_MS = 1_764_000_000_000

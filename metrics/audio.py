@@ -1,4 +1,9 @@
-"""Audio delivery: gaps (missing media time, or silence where sound is expected), level, clipping."""
+"""Audio delivery: gaps (missing media time, or silence where sound is expected), level, clipping.
+
+Live, a gap is bounded by the wall clock: media time that moved further than the time between
+two arrivals allows (a sender restarted, the source was switched) is a timestamp jump, an
+event (``metrics.events``), and only the silence the wall clock saw counts as a gap.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import math
 
 import numpy as np
 
+from metrics.events import timestamp_jump_s
 from metrics.report import Audio
 
 INT16_FULL_SCALE = 32768.0
@@ -42,21 +48,35 @@ class AudioMeter:
         self._energy = 0.0
         self._samples = 0
         self._clipped = 0
+        self._last_arrival_s: float | None = None
+        self._last_duration_s = 0.0
+        self.jumps: list[tuple[float, float]] = []  # (arrival s, jump s) of media-time jumps
 
-    def update(self, pts_s: float, samples: np.ndarray, sample_rate: int) -> None:
-        """Account one frame: ``pts_s`` its presentation time (s), ``samples`` int16 (any layout)."""
+    def update(self, pts_s: float, samples: np.ndarray, sample_rate: int,
+               arrival_s: float | None = None) -> float:
+        """Account one frame: ``pts_s`` its presentation time (s), ``samples`` int16 (any layout),
+        ``arrival_s`` when it arrived (s, monotonic; None for a file: its times are the truth).
+        Returns the frame's energy (the sum of its squared samples), for per-second levels."""
         duration_s = samples.shape[-1] / sample_rate if samples.ndim > 1 else samples.size / sample_rate
         if self._next_pts_s is not None:
             missing_s = pts_s - self._next_pts_s
+            if arrival_s is not None and self._last_arrival_s is not None:
+                waited_s = arrival_s - self._last_arrival_s
+                if timestamp_jump_s(missing_s, max(waited_s - self._last_duration_s, 0.0)):
+                    self.jumps.append((arrival_s, missing_s))
+                    missing_s = waited_s - self._last_duration_s  # what the wall clock saw
             if missing_s * 1000.0 >= GAP_MIN_MS:
                 self._gaps_s.append(missing_s)
         self._next_pts_s = pts_s + duration_s
+        self._last_arrival_s, self._last_duration_s = arrival_s, duration_s
         flat = samples.reshape(-1)
-        self._energy += float(np.sum(np.square(flat, dtype=np.float64)))
+        energy = float(np.sum(np.square(flat, dtype=np.float64)))
+        self._energy += energy
         self._samples += flat.size
         self._clipped += int(np.count_nonzero(np.abs(flat.astype(np.int32)) >= CLIP_LEVEL))
         if self.expect_continuous:
             self._track_silence(rms_dbfs(flat) < SILENCE_DBFS, duration_s)
+        return energy
 
     def _track_silence(self, silent: bool, duration_s: float) -> None:
         if silent:

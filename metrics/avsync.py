@@ -12,7 +12,7 @@ sync a browser viewer gets. Arrival times would add our own receiver's pipeline 
 which is neither the stream's nor a browser's: measured on loopback, aiortc holds each video
 frame until the next one starts (one frame interval) and decodes it, and holds audio four packets
 (80 ms) in its jitter buffer. The sender reports must then tell the truth: the test room's do
-(``probe.sender_reports``); aiortc's own pair the *send* time of the last packet with its RTP
+(``probe.aiortc_hooks.sender_reports``); aiortc's own pair the *send* time of the last packet with its RTP
 time, which measured 22 ms too little audio lead at +60 ms (audio sent 26.5 ms after its first
 sample is captured: 20 ms framing and Opus's 6.5 ms look-ahead; video about 10 ms after capture).
 

@@ -5,7 +5,7 @@
 - SSIM (Wang et al. 2004) as FFmpeg's ssim filter computes it (x264's 8x8 windows every 4 px),
   on luma; the run's SSIM is the mean of the per-frame means.
 
-VMAF comes from FFmpeg's libvmaf (``probe.vmaf``); this module stays pure.
+VMAF comes from FFmpeg's libvmaf (``probe.analyze.vmaf``); this module stays pure.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ Defaults are documented here and in the README; a TOML file overrides any of the
 
 Each table names a check; ``direction`` is fixed per check (``max``: the value must stay at or
 below the limit; ``min``: at or above). A check whose value was not measured is left out, never
-guessed.
+guessed, except the checks a live run is expected to measure (glass-to-glass), which are listed
+with status "not_measured" and no value, and do not count towards the verdict.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ DEFAULT_LIMITS: dict[str, Limit] = {
     "glass_to_glass_p95_ms": Limit(warn=400.0, fail=1000.0, direction="max", unit="ms"),
     "clarity_score": Limit(warn=3.0, fail=2.0, direction="min", unit="MOS"),
     "stutter_score": Limit(warn=3.5, fail=2.5, direction="min", unit="MOS"),
+    # webrtc-stats pauses (over 5 s without a frame): a pre-show stream must not stop.
+    "pause_count": Limit(warn=0.0, fail=0.0, direction="max", unit="pauses"),
+    # 1 when media stopped before the check ended (connection failed, track ended), else 0.
+    "media_ended": Limit(warn=0.0, fail=0.0, direction="max", unit="bool"),
     "loss_fraction": Limit(warn=0.02, fail=0.10, direction="max", unit="ratio"),
     "audio_gap_count": Limit(warn=0.0, fail=2.0, direction="max", unit="gaps"),
     # Audio lead beyond BT.1359 limits; the lag side is checked by av_sync_lag_ms.
@@ -94,12 +99,24 @@ def evaluate(name: str, value: float, limit: Limit) -> Check:
                  status=status, warn=limit.warn, direction=limit.direction)
 
 
-def run_checks(values: dict[str, float | None], limits: dict[str, Limit]) -> tuple[Check, ...]:
-    """Checks for every measured value that has a limit, in the limits' order."""
-    return tuple(evaluate(name, values[name], limit) for name, limit in limits.items()
-                 if values.get(name) is not None)
+def not_measured(name: str, limit: Limit) -> Check:
+    """A check whose figure the run could not measure: listed, with no value, never a pass."""
+    return Check(name=name, value=None, unit=limit.unit, threshold=limit.fail,
+                 status="not_measured", warn=limit.warn, direction=limit.direction)
+
+
+def run_checks(values: dict[str, float | None], limits: dict[str, Limit],
+               expected: tuple[str, ...] = ()) -> tuple[Check, ...]:
+    """Checks for every measured value that has a limit, in the limits' order; a name in
+    ``expected`` whose value is missing is listed as "not_measured" instead of left out."""
+    return tuple(evaluate(name, value, limit) if (value := values.get(name)) is not None
+                 else not_measured(name, limit)
+                 for name, limit in limits.items()
+                 if values.get(name) is not None or name in expected)
 
 
 def verdict(checks: tuple[Check, ...]) -> Status:
-    """The worst status among the checks ("pass" when there are none)."""
-    return max((c.status for c in checks), key=_SEVERITY.__getitem__, default="pass")
+    """The worst status among the measured checks ("pass" when there are none): a check that
+    was not measured neither passes nor fails the run."""
+    return max((c.status for c in checks if c.status != "not_measured"),
+               key=_SEVERITY.__getitem__, default="pass")

@@ -20,3 +20,7 @@ class SignalingError(ProbeError):
 
 class MediaTimeout(ProbeError):
     """Connected, but no media (or no connection) arrived before the timeout."""
+
+
+class MeasurementError(ProbeError):
+    """Media arrived, but nothing trustworthy could be measured from it (analysis failed)."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import threading
 import time
 
 import pytest
+
+from tests.support.peers_offline import socket_count
 
 
 def free_port() -> int:
@@ -17,23 +18,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def open_sockets() -> int:
-    """Sockets this process holds open (from /proc, so aiortc's and aiohttp's count too)."""
-    fd_dir = "/proc/self/fd"
-    count = 0
-    for name in os.listdir(fd_dir):
-        try:
-            count += os.readlink(os.path.join(fd_dir, name)).startswith("socket:")
-        except OSError:
-            pass
-    return count
 
 
 class LeakCheck:
     """Snapshot before; ``assert_clean()`` after, allowing a moment for threads to exit."""
 
     def __init__(self) -> None:
-        self.sockets = open_sockets()
+        self.sockets = socket_count()
         self.threads = {t.ident for t in threading.enumerate()}
 
     async def assert_clean(self) -> None:
@@ -44,7 +35,7 @@ class LeakCheck:
             extra_threads = [t.name for t in threading.enumerate()
                              if t.ident not in self.threads and t.is_alive()
                              and not t.name.startswith("asyncio_")]
-            sockets = open_sockets()
+            sockets = socket_count()
             if not tasks and not extra_threads and sockets <= self.sockets:
                 return
             if time.monotonic() > deadline:

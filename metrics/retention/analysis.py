@@ -33,7 +33,12 @@ from metrics.retention.hazard import (
     fit_hazard_model,
 )
 from metrics.retention.kaplan_meier import TierRetention, tier_retention
-from metrics.retention.sessions import SESSIONS_VIEW, BadRows, open_sessions
+from metrics.retention.sessions import (
+    MIN_TIER_SESSIONS,
+    SESSIONS_VIEW,
+    BadRows,
+    open_sessions,
+)
 from metrics.retention.timelines import load_quality_reports, register_quality
 from metrics.retention.uplift import Uplift, estimate_uplift
 
@@ -165,6 +170,11 @@ def analyze_retention(
                 base = 0
             elif baseline in table.tiers:
                 base = table.tiers.index(baseline)
+            elif baseline in dict(table.small_tiers):
+                raise RetentionInputError(
+                    f"{table.label}: column {tier_column}: baseline tier {baseline!r} has only "
+                    f"{dict(table.small_tiers)[baseline]} sessions, too few to estimate; choose "
+                    f"another --baseline (tiers: {', '.join(table.tiers)})")
             else:
                 raise RetentionInputError(
                     f"{table.label}: column {tier_column}: baseline tier {baseline!r} has no "
@@ -173,7 +183,8 @@ def analyze_retention(
                 raise RetentionInputError(
                     f"{table.label}: column {tier_column}: only tier {table.tiers[0]!r} has "
                     f"sessions; an uplift needs two tiers")
-            notes = []
+            notes = [f"tier {tier!r}: {n} session{'s' if n != 1 else ''}, too few to estimate "
+                     f"(fewer than {MIN_TIER_SESSIONS}); left out" for tier, n in table.small_tiers]
             horizon = _horizon(table, horizon_s, notes)
             grid = aggregate_grid(con, table, horizon)
             if runs is not None:

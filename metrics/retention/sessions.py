@@ -35,7 +35,17 @@ REQUIRED_COLUMNS = ("viewer_id", "stream_id", "join_ts", "leave_ts")
 # stratified estimators need few levels, so the user is asked to bin it instead.
 MAX_LEVELS = 20
 MISSING_LEVEL = "(missing)"
+MAX_HEADER_BYTES = 64 * 1024
+DUPLICATE = "exact duplicate of an earlier row"
+DUPLICATE_KEY = "viewer_id, stream_id, join_raw, leave_raw, tier"
+# A tier with fewer sessions is left out (with a note); the uplift needs as many in a stratum
+# (metrics.retention.uplift.MIN_STRATUM_SESSIONS).
+MIN_TIER_SESSIONS = 10
 SESSIONS_VIEW = "sessions"
+
+# Plausible session times (epoch s): from 1970 to 1e11 s (year 5138). Beyond, a value is in other
+# units (epoch milliseconds: 1.7e12 in 2024) or absurd (1e300), and would set the horizon.
+PLAUSIBLE_TIME_S = (0.0, 1e11)
 
 _NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
                   "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "REAL")
@@ -73,6 +83,7 @@ class SessionTable:
     skipped: tuple[BadRows, ...]
     observed_until_s: float
     max_follow_up_s: tuple[float, ...]
+    small_tiers: tuple[tuple[str, int], ...] = ()  # (tier, sessions) left out: too few
 
 
 def open_sessions(
@@ -103,6 +114,17 @@ def open_sessions(
                                   f"columns (got {', '.join(wanted[4:])})")
 
     _create_parsed_view(con, relation, label, types, tier_column, covariates, observed_until_s)
+    duplicate = _first_duplicate(con, label, covariates)
+    if duplicate is not None and not skip_bad_rows:
+        count, row, original = duplicate
+        where = f"row {row}" + (f" (line {row + 1})" if is_csv else "")
+        more = f"; {count - 1} more duplicate row{'s' if count != 2 else ''}" if count > 1 else ""
+        raise RetentionInputError(
+            f"{label}: {where}, columns {', '.join(wanted)}: {DUPLICATE} (row {original}){more}; "
+            "fix the file or pass --skip-bad-rows to skip bad rows with a count")
+    if duplicate is not None:  # counted among the skipped rows, like any bad row
+        _create_parsed_view(con, relation, label, types, tier_column, covariates,
+                            observed_until_s, dedupe=True)
     cov_cols = [f"cov{i}" for i in range(len(covariates))]
     levels = ", ".join(f"CASE WHEN problem IS NULL THEN {c} END AS {c}"
                        for c in ["tier", *cov_cols])
@@ -110,11 +132,11 @@ def open_sessions(
     until_expr = "leave_s" if observed_until_s is None else f"least(leave_s, {observed_until_s!r})"
     cursor = _execute(con, label, f"""
         SELECT problem, problem_column, {levels}, count(*) AS n,
-               min(row_nr) AS first_row, arg_min(problem_value, row_nr) AS first_value,
+               min(src_row) AS first_row, arg_min(problem_value, src_row) AS first_value,
                max(greatest(join_s, coalesce(leave_s, join_s))) AS latest_s,
                max({until_expr} - join_s) FILTER (WHERE leave_s IS NOT NULL) AS closed_s,
                min(join_s) FILTER (WHERE leave_s IS NULL) AS open_join_s
-        FROM (SELECT row_number() OVER () AS row_nr, * FROM parsed)
+        FROM parsed
         GROUP BY ALL
     """)
     names = [d[0] for d in cursor.description]
@@ -137,9 +159,20 @@ def open_sessions(
     good = [g for g in groups if g["problem"] is None]
     if not good:
         raise RetentionInputError(f"{label}: no usable sessions")
+    per_tier: dict[str, int] = {}
+    for g in good:
+        per_tier[g["tier"]] = per_tier.get(g["tier"], 0) + g["n"]
+    # A tier too small to estimate (one stray "4k" or "NaN" row) is left out, with a note: it
+    # must not abort the analysis of the others, nor become their default baseline.
+    _check_levels(label, tier_column, list(per_tier))
+    small = tuple((t, n) for t, n in sorted(per_tier.items()) if n < MIN_TIER_SESSIONS)
+    if len(small) == len(per_tier):
+        raise RetentionInputError(
+            f"{label}: column {tier_column}: no tier has {MIN_TIER_SESSIONS} or more sessions "
+            f"({', '.join(f'{t!r}: {n}' for t, n in small)}); too few to estimate")
+    good = [g for g in good if per_tier[g["tier"]] >= MIN_TIER_SESSIONS]
     tiers = _level_order({g["tier"] for g in good})
     strata = sorted({tuple(g[c] for c in cov_cols) for g in good})
-    _check_levels(label, tier_column, tiers)
     for i, name in enumerate(covariates):
         _check_levels(label, name, sorted({s[i] for s in strata}))
 
@@ -170,12 +203,14 @@ def open_sessions(
                least(coalesce(leave_s, {until!r}), {until!r}) AS exit_s,
                coalesce(leave_s <= {until!r}, false) AS event,
                list_position({_sql_list(tiers)}, tier) - 1 AS tier_code, code AS stratum_code
-        FROM parsed {join} WHERE problem IS NULL
+        FROM parsed {join}
+        WHERE problem IS NULL AND list_position({_sql_list(tiers)}, tier) IS NOT NULL
     """)
     return SessionTable(label=label, tier_column=tier_column, covariates=tuple(covariates),
                         tiers=tuple(tiers), strata=tuple(strata), counts=counts,
                         skipped=tuple(bad) if skip_bad_rows else (),
-                        observed_until_s=until, max_follow_up_s=tuple(float(f) for f in follow_up))
+                        observed_until_s=until, max_follow_up_s=tuple(float(f) for f in follow_up),
+                        small_tiers=small)
 
 
 def parse_time_s(text: str, what: str) -> float:
@@ -225,10 +260,16 @@ def _csv_header(path: Path, delimiter: str) -> list[str]:
     import csv
 
     try:
-        with path.open(newline="", encoding="utf-8-sig") as lines:
-            header = next(csv.reader(lines, delimiter=delimiter), [])
+        # The first line only, decoded alone: a bad byte further on belongs to its own row
+        # (DuckDB names it), not to the header. A header is short; a longer first line is not.
+        with path.open("rb") as raw:
+            first = raw.readline(MAX_HEADER_BYTES + 1)
+        if len(first) > MAX_HEADER_BYTES:
+            raise RetentionInputError(f"{path}: line 1 (the header) is over "
+                                      f"{MAX_HEADER_BYTES // 1024} KiB; is this a sessions CSV?")
+        header = next(csv.reader([first.decode("utf-8-sig")], delimiter=delimiter), [])
     except (OSError, UnicodeDecodeError, csv.Error) as err:
-        raise RetentionInputError(f"{path}: cannot read the header: {err}") from None
+        raise RetentionInputError(f"{path}: line 1 (the header): cannot read: {err}") from None
     if not header:
         raise RetentionInputError(f"{path}: empty file; expected a header line")
     repeated = sorted({name for name in header if header.count(name) > 1})
@@ -254,8 +295,12 @@ def _execute(con: "duckdb.DuckDBPyConnection", label: str, sql: str):
 
 
 def _create_parsed_view(con, relation: str, label: str, types: dict[str, str], tier_column: str,
-                        covariates: tuple[str, ...], observed_until_s: float | None) -> None:
+                        covariates: tuple[str, ...], observed_until_s: float | None,
+                        dedupe: bool = False) -> None:
     """View ``parsed``: every input row with parsed times and a ``problem`` (NULL when usable).
+
+    With ``dedupe``, a row identical to an earlier one in every column used is a problem too
+    (a window over the rows: only when duplicates were found, see ``_first_duplicate``).
 
     Every later query scans this view, so typed columns stay typed (no text conversion per row):
     only text columns are trimmed, and values become text only to be quoted in a message.
@@ -269,15 +314,21 @@ def _create_parsed_view(con, relation: str, label: str, types: dict[str, str], t
     join_s = _seconds_expr(label, "join_ts", types["join_ts"])
     leave_s = _seconds_expr(label, "leave_ts", types["leave_ts"])
     join_text, leave_text = "CAST(join_raw AS VARCHAR)", "CAST(leave_raw AS VARCHAR)"
+    low, high = PLAUSIBLE_TIME_S
+    implausible = ("time beyond 1e11 s or before 1970 (epoch milliseconds? times must be epoch "
+                   "seconds or ISO 8601)")
     checks = [
         ("viewer_id IS NULL", "missing value", "viewer_id", "NULL"),
         ("stream_id IS NULL", "missing value", "stream_id", "NULL"),
         ("join_raw IS NULL", "missing value", "join_ts", "NULL"),
         ("join_s IS NULL", "unparseable time", "join_ts", join_text),
         ("leave_raw IS NOT NULL AND leave_s IS NULL", "unparseable time", "leave_ts", leave_text),
+        (f"join_s NOT BETWEEN {low!r} AND {high!r}", implausible, "join_ts", join_text),
+        (f"leave_s NOT BETWEEN {low!r} AND {high!r}", implausible, "leave_ts", leave_text),
         ("leave_s < join_s", "leave_ts before join_ts", "leave_ts",
          f"{leave_text} || ' < join_ts ' || {join_text}"),
         ("tier IS NULL", "missing value", tier_column, "NULL"),
+        ("copy_nr > 1", DUPLICATE, "viewer_id", "CAST(viewer_id AS VARCHAR)"),
     ]
     if observed_until_s is not None:
         checks.append((f"join_s > {observed_until_s!r}", "join_ts after --observed-until",
@@ -290,16 +341,32 @@ def _create_parsed_view(con, relation: str, label: str, types: dict[str, str], t
 
     covs = "".join(f", coalesce({text(name)}, '{MISSING_LEVEL}') AS cov{i}"
                    for i, name in enumerate(covariates))
+    cov_cols = "".join(f", cov{i}" for i in range(len(covariates)))
+    copy_nr = (f"row_number() OVER (PARTITION BY {DUPLICATE_KEY}{cov_cols} ORDER BY src_row)"
+               if dedupe else "1")
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW parsed AS
         SELECT *, {case(1)} AS problem, {case(2)} AS problem_column, {case(3)} AS problem_value
-        FROM (
+        FROM (SELECT *, {copy_nr} AS copy_nr FROM (
             SELECT {value('viewer_id')} AS viewer_id, {value('stream_id')} AS stream_id,
                    {value('join_ts')} AS join_raw, {value('leave_ts')} AS leave_raw,
                    {join_s} AS join_s, {leave_s} AS leave_s,
-                   {text(tier_column)} AS tier{covs}
-            FROM {relation})
+                   {text(tier_column)} AS tier{covs}, row_number() OVER () AS src_row
+            FROM {relation}))
     """)
+
+
+def _first_duplicate(con, label: str, covariates: tuple[str, ...]) -> tuple[int, int, int] | None:
+    """(duplicate rows, first duplicate's row, the row it repeats) among the usable rows of
+    ``parsed``, or None: one aggregation over the rows, so memory stays bounded."""
+    cov_cols = "".join(f", cov{i}" for i in range(len(covariates)))
+    found = _execute(con, label, f"""
+        SELECT sum(n - 1), min(copy_row), arg_min(first_row, copy_row)
+        FROM (SELECT count(*) AS n, min(src_row) AS first_row, max(src_row) AS copy_row
+              FROM parsed WHERE problem IS NULL
+              GROUP BY {DUPLICATE_KEY}{cov_cols} HAVING count(*) > 1)
+    """).fetchone()
+    return None if found is None or found[0] is None else (int(found[0]), found[1], found[2])
 
 
 def _seconds_expr(label: str, column: str, duckdb_type: str) -> str:

@@ -14,26 +14,34 @@ Row ``i`` then covers wall-clock [started_at + t_s, started_at + t_s + 1). Clari
 is rounded to ``CLARITY_STEP`` so that consecutive seconds of equal quality merge into one run;
 rows whose clarity is null (not measured) are not quality data and are counted, not used.
 Two reports of the same stream whose timelines overlap are an error.
+
+A ``streamprobe watch`` timeline (JSON Lines, ``.jsonl``) is read too: its rows carry ``ts``
+(UTC epoch s) and ``stream_id`` themselves; the rows of each probe of each stream form one
+timeline (two probes of one stream overlap: give one probe's rows per stream). A fleet's timeline
+adds event records (key ``event``: a probe outage or overload) and marks rows whose probe was
+overloaded (``probe_overloaded``); neither is the stream's quality, and both are skipped.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from metrics.report import REPORT_SCHEMA
 from metrics.retention.errors import RetentionInputError
 from metrics.retention.sessions import parse_time_s
 
 if TYPE_CHECKING:
     import duckdb
 
-REPORT_SCHEMA = "streamprobe.report/1"
 CLARITY_STEP = 0.1
+WATCH_SUFFIXES = (".jsonl", ".ndjson")  # ``streamprobe watch --timeline`` files
 QUALITY_VIEW = "quality_runs"
 
 
@@ -60,12 +68,10 @@ def load_quality_reports(paths: list[str | Path] | tuple[str | Path, ...]) -> Qu
     parts: list[tuple[np.ndarray, ...]] = []
     spans: dict[str, list[tuple[float, float, str]]] = {}
     used = skipped = 0
-    for path in map(Path, paths):
-        stream_id, started_s, rows = _read_report(path)
-        t_s, clarity, frozen = _timeline_arrays(path, rows)
+    for label, stream_id, started_s, t_s, clarity, frozen in _timelines(map(Path, paths)):
         if t_s.size:
             spans.setdefault(stream_id, []).append(
-                (started_s + t_s.min(), started_s + t_s.max() + 1.0, str(path)))
+                (started_s + t_s.min(), started_s + t_s.max() + 1.0, label))
         measured = ~np.isnan(clarity)
         skipped += int((~measured).sum())
         used += int(measured.sum())
@@ -82,6 +88,60 @@ def load_quality_reports(paths: list[str | Path] | tuple[str | Path, ...]) -> Qu
     return QualityRuns(stream_id=tuple(streams), start_s=joined[0], end_s=joined[1],
                        clarity=joined[2], frozen=joined[3].astype(bool),
                        reports=len(paths), seconds=used, seconds_without_clarity=skipped)
+
+
+def _timelines(paths: Iterator[Path]) -> Iterator[
+        tuple[str, str, float, np.ndarray, np.ndarray, np.ndarray]]:
+    """(label, stream_id, started_s, t_s, clarity, frozen) of each report, and of each probe's
+    rows of each stream in a watch timeline (``.jsonl``/``.ndjson``)."""
+    for path in paths:
+        if path.suffix in WATCH_SUFFIXES:
+            yield from _watch_timelines(path)
+            continue
+        stream_id, started_s, rows = _read_report(path)
+        yield (str(path), stream_id, started_s, *_timeline_arrays(path, rows))
+
+
+def _watch_timelines(path: Path) -> Iterator[
+        tuple[str, str, float, np.ndarray, np.ndarray, np.ndarray]]:
+    """A ``streamprobe watch`` timeline: rows keyed by ``ts`` (UTC epoch s), grouped by
+    ``stream_id`` and ``probe_id``. A frozen second without clarity (an outage, or a freeze
+    with no frame) shows the picture left on screen: it takes the clarity measured before it."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for i, row in enumerate(_json_lines(path)):
+        where = f"{path}: line {i + 1}"
+        if not isinstance(row, dict):
+            raise RetentionInputError(f"{where}: expected an object")
+        if "event" in row or row.get("probe_overloaded"):
+            continue  # a fleet's probe outage or overload: not the stream's quality
+        for key in ("ts", "stream_id"):
+            if key not in row:
+                raise RetentionInputError(f"{where}: key {key} missing (a watch timeline row "
+                                          "has ts, stream_id, clarity and frozen)")
+        groups.setdefault((str(row["stream_id"]), str(row.get("probe_id"))), []).append(
+            {**row, "t_s": row["ts"]})
+    for (stream_id, probe_id), rows in groups.items():
+        t_s, clarity, frozen = _timeline_arrays(path, rows)
+        for i in range(1, clarity.size):
+            if frozen[i] and math.isnan(clarity[i]):
+                clarity[i] = clarity[i - 1]
+        yield f"{path} (probe {probe_id})", stream_id, 0.0, t_s, clarity, frozen
+
+
+def _json_lines(path: Path) -> Iterator[Any]:
+    try:
+        with path.open(encoding="utf-8") as lines:
+            for number, line in enumerate(lines, 1):
+                if line.strip():
+                    try:
+                        yield json.loads(line)
+                    except json.JSONDecodeError as err:
+                        raise RetentionInputError(f"{path}: line {number}: not JSON: "
+                                                  f"{err}") from None
+    except OSError as err:
+        raise RetentionInputError(f"{path}: cannot read: {err.strerror}") from None
+    except UnicodeDecodeError as err:
+        raise RetentionInputError(f"{path}: not text: {err}") from None
 
 
 def register_quality(con: "duckdb.DuckDBPyConnection", runs: QualityRuns) -> None:

@@ -26,9 +26,10 @@ import numpy as np
 from metrics.retention.errors import RetentionInputError
 from metrics.retention.grid import ExitGrid, bootstrap_counts
 from metrics.retention.kaplan_meier import km_rmst
+from metrics.retention.sessions import MIN_TIER_SESSIONS
 
 # Fewer sessions than this for a tier in a stratum: the stratum is outside the overlap.
-MIN_STRATUM_SESSIONS = 10
+MIN_STRATUM_SESSIONS = MIN_TIER_SESSIONS  # sessions of each compared tier in a stratum
 
 
 @dataclass(frozen=True)

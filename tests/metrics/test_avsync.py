@@ -10,11 +10,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from metrics.avsync import AvSyncMeter, ToneOnsetDetector, mono_float
-from metrics.sender_clock import SenderReport
 from metrics.pattern_schedule import BURST_MS, is_flash_frame, tone_onsets_ms
-from probe.frames import audio_samples_int16
-from probe.pattern import PatternRenderer, PatternSpec
-from probe.room_media import AUDIO_FRAME_SAMPLES, AUDIO_TIME_BASE, AudioEncodePipeline
+from metrics.sender_clock import SenderReport
+from probe.media.encoders import (
+    AUDIO_FRAME_SAMPLES,
+    AUDIO_TIME_BASE,
+    AudioEncodePipeline,
+)
+from probe.media.frames import audio_samples_int16
+from probe.pattern.render import PatternRenderer
+from probe.pattern.spec import PatternSpec
 
 RATE = 48000
 EPOCH_MS = 1_764_000_000_123.4  # capture clock at the start (ms since the epoch)

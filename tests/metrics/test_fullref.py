@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from metrics.fullref import FullReferenceMeter, mse, psnr_db, ssim
-from tests.metrics.test_clarity_features import natural_picture
+from tests.metrics.test_clarity_picture import natural_picture
 
 SIZE = (360, 640)
 

@@ -2,8 +2,20 @@
 
 import json
 
-from metrics.report import (REPORT_SCHEMA, Audio, Check, Clarity, Latency, Network, Percentiles,
-                            Report, Stutter, Target, TimelineRow, VideoInfo)
+from metrics.report import (
+    REPORT_SCHEMA,
+    Audio,
+    Check,
+    Clarity,
+    Latency,
+    Network,
+    Percentiles,
+    Report,
+    Stutter,
+    Target,
+    TimelineRow,
+    VideoInfo,
+)
 
 CONTRACT_KEYS = ["schema", "target", "duration_s", "verdict", "checks", "video", "clarity",
                  "stutter", "latency", "network", "audio", "timeline"]

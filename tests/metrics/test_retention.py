@@ -14,7 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fixtures.retention import PopulationSpec, population_truth, sessions_table, write_sessions
+from fixtures.retention import (
+    PopulationSpec,
+    population_truth,
+    sessions_table,
+    write_sessions,
+)
 from fixtures.retention.population import (
     standardised_rmst_s,
     tier_hazard_ratios,
@@ -353,9 +358,10 @@ def test_empty_or_unknown_tiers_are_errors(tmp_path) -> None:
     assert "only tier 'SD' has sessions" in error_for(tmp_path, sd_only)
     assert "no usable sessions" in error_for(tmp_path, [])
     few_hd = [r for r in good_rows() if ",SD," in r] + good_rows(3)[1::2]
-    with pytest.raises(RetentionInputError, match="tier 'HD': no covariate stratum has 10"):
-        analyze_retention(sessions_csv(tmp_path, few_hd), "tier", baseline="SD",
-                          bootstrap_replicates=5)
+    # 3 HD sessions: left out as too few, which leaves one tier
+    assert "only tier 'SD' has sessions" in error_for(tmp_path, few_hd, baseline="SD")
+    assert "baseline tier 'HD' has only 3 sessions, too few" in error_for(
+        tmp_path, few_hd, baseline="HD")
 
 
 def test_too_many_tier_levels_ask_for_bins(tmp_path) -> None:
@@ -427,3 +433,65 @@ def test_stream_id_defaults_to_the_file_stem_and_null_clarity_is_counted(tmp_pat
     assert result.quality.timeline_seconds == result.quality.timeline_seconds_without_clarity \
         == 100
     assert 0 < result.quality.covered_person_time_s < result.quality.person_time_s
+
+
+# --- implausible input (issue 15) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("row", "column", "value"), [
+    ("m,s1,1700000000000,1700000000100,SD,tv", "join_ts", "1700000000000"),  # epoch ms
+    ("m,s1,1000,1e300,SD,tv", "leave_ts", "1e300"),
+    ("m,s1,-5,100,SD,tv", "join_ts", "-5"),
+])
+def test_implausible_times_are_bad_rows(tmp_path, row, column, value) -> None:
+    rows = good_rows()
+    rows[7] = row
+    message = error_for(tmp_path, rows)
+    assert f"row 8 (line 9), column {column}: time beyond 1e11 s or before 1970" in message
+    assert repr(value) in message
+
+
+def test_a_bad_byte_in_row_1_is_named_as_that_row_not_the_header(tmp_path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_bytes(b"viewer_id,stream_id,join_ts,leave_ts,tier,device\n"
+                     b"a\xff,s1,1000,1100,SD,tv\n" + "\n".join(good_rows()).encode() + b"\n")
+    with pytest.raises(RetentionInputError) as err:
+        analyze_retention(path, "tier", bootstrap_replicates=5)
+    assert "header" not in str(err.value) and "\n" not in str(err.value)
+
+
+def test_an_overlong_first_line_is_named(tmp_path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_bytes(b"x" * (200 * 1024) + b"\n")
+    with pytest.raises(RetentionInputError, match="line 1 .the header. is over 64 KiB"):
+        analyze_retention(path, "tier", bootstrap_replicates=5)
+
+
+@pytest.mark.parametrize("stray", ["4k", "NaN"])
+def test_a_stray_tier_is_noted_and_the_rest_analysed(tmp_path, stray) -> None:
+    """One row of an odd tier used to abort everything (and, first in natural order, to be
+    the default baseline compared with itself)."""
+    rows = [*good_rows(), f"z,s1,1000,1100,{stray},tv"]
+    result = analyze_retention(sessions_csv(tmp_path, rows), "tier", bootstrap_replicates=5)
+    assert [t.tier for t in result.tiers] == ["HD", "SD"]
+    assert result.sessions == 60
+    assert f"tier '{stray}': 1 session, too few to estimate (fewer than 10); left out" \
+        in result.notes
+    assert [u.baseline for u in result.uplift] == ["HD"]
+
+
+def test_an_exact_duplicate_row_is_named_or_skipped_with_a_count(tmp_path) -> None:
+    rows = good_rows()
+    rows.insert(10, rows[3])  # row 11 repeats row 4
+    rows.insert(20, rows[5])
+    message = error_for(tmp_path, rows)
+    assert ("row 11 (line 12), columns viewer_id, stream_id, join_ts, leave_ts, tier: exact "
+            "duplicate of an earlier row (row 4); 1 more duplicate row") in message
+    result = analyze_retention(sessions_csv(tmp_path, rows), "tier", baseline="SD",
+                               skip_bad_rows=True, bootstrap_replicates=5)
+    assert result.sessions == 60  # counted once
+    skipped = {(b.reason, b.count, b.first_row) for b in result.skipped}
+    assert skipped == {("exact duplicate of an earlier row", 2, 11)}
+    same_viewer_other_time = [*good_rows(), good_rows()[6].replace(",1003,", ",1004,")]
+    assert analyze_retention(sessions_csv(tmp_path, same_viewer_other_time), "tier",
+                             baseline="SD", bootstrap_replicates=5).sessions == 61

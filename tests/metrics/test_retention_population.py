@@ -10,7 +10,12 @@ import pyarrow.parquet as pq
 import pytest
 from scipy import integrate
 
-from fixtures.retention import PopulationSpec, population_truth, sessions_table, write_sessions
+from fixtures.retention import (
+    PopulationSpec,
+    population_truth,
+    sessions_table,
+    write_sessions,
+)
 from fixtures.retention.population import (
     DEVICE_SCALE_S,
     DEVICE_SHARE,

@@ -4,7 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from metrics.verdict import DEFAULT_LIMITS, ThresholdsError, evaluate, load_limits, run_checks, verdict
+from metrics.verdict import (
+    DEFAULT_LIMITS,
+    ThresholdsError,
+    evaluate,
+    load_limits,
+    run_checks,
+    verdict,
+)
 
 
 def test_min_and_max_directions() -> None:

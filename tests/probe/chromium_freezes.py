@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from probe.check import CheckOptions, run_check
-from probe.impair_spec import parse_impair_spec
-from probe.pattern import PatternSpec
-from probe.room import RoomConfig, TestRoom
+from probe.pattern.spec import PatternSpec
+from probe.room.impair_spec import parse_impair_spec
+from probe.room.server import RoomConfig, TestRoom
 from tests.support.chromium import chromium
 
 SPEC = PatternSpec(width=640, height=360, fps=30.0)
@@ -22,19 +22,34 @@ class FreezeComparison:
     chromium_frames_decoded: int
     probe_count: int
     probe_total_s: float
+    chromium_pauses: int = 0
+    probe_pauses: int = 0
+    probe_freezes: tuple[tuple[float, float], ...] = field(default=())  # (start s, duration s)
+    # The probe's first frame, s after its request (the room starts each viewer's impairment
+    # schedule when that viewer's session is set up, about then).
+    probe_first_frame_s: float | None = None
 
 
-async def compare_freezes(profile: str) -> FreezeComparison:
+async def compare_freezes(profile: str, fps: float = SPEC.fps,
+                          watch_s: float = WATCH_S) -> FreezeComparison:
     """Chromium's getStats freezeCount/totalFreezesDuration next to the probe's delivery freezes."""
     impair = parse_impair_spec(profile)
-    async with TestRoom(RoomConfig(pattern=SPEC, impair=impair)) as room, chromium() as browser:
+    spec = PatternSpec(width=SPEC.width, height=SPEC.height, fps=fps)
+    async with TestRoom(RoomConfig(pattern=spec, impair=impair)) as room, chromium() as browser:
         page = await browser.new_page()
         await page.goto(f"http://localhost:{room.port}/view/pattern")
         await page.evaluate("window.joined")
         report = await asyncio.create_task(run_check(CheckOptions(url=room.whep_url(),
-                                                                  duration_s=WATCH_S)))
+                                                                  duration_s=watch_s)))
         stats = await page.evaluate("window.inboundVideoStats()")
         await page.evaluate("window.leave()")
     ours = [f for f in report.stutter.freezes if f.kind == "delivery"]
     return FreezeComparison(stats["freezeCount"], stats["totalFreezesDuration"],
-                            stats["framesDecoded"], len(ours), sum(f.duration_s for f in ours))
+                            stats["framesDecoded"], len(ours), sum(f.duration_s for f in ours),
+                            stats.get("pauseCount", 0), report.stutter.pause_count,
+                            tuple((f.start_s, f.duration_s) for f in ours),
+                            _seconds(report.latency.time_to_first_frame_ms))
+
+
+def _seconds(ms: float | None) -> float | None:
+    return None if ms is None else ms / 1000.0

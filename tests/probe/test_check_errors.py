@@ -11,11 +11,12 @@ import time
 
 import pytest
 from aiohttp import web
-from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
+from probe.aiortc_hooks.loopback_gathering import loopback_only
 from probe.check import CheckOptions, run_check
 from probe.errors import InputError, MediaTimeout, SignalingError
-from probe.room import RoomConfig, TestRoom
+from probe.room.server import RoomConfig, TestRoom
 from tests.conftest import free_port
 
 TIMEOUT_S = 3.0
@@ -84,10 +85,11 @@ async def test_endpoint_that_never_sends_media(leak_check) -> None:
     peers: list[RTCPeerConnection] = []
 
     async def answer_without_media(request: web.Request) -> web.Response:
-        pc = RTCPeerConnection()
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         peers.append(pc)
         await pc.setRemoteDescription(RTCSessionDescription(await request.text(), "offer"))
-        await pc.setLocalDescription(await pc.createAnswer())
+        with loopback_only():  # a server on this host, as the probe's own gathering is
+            await pc.setLocalDescription(await pc.createAnswer())
         return web.Response(status=201, text=pc.localDescription.sdp,
                             content_type="application/sdp", headers={"Location": "/whep/x/1"})
 

@@ -7,18 +7,19 @@ import asyncio
 import pytest
 
 from probe.check import CheckOptions, run_check
-from probe.pattern import PatternSpec
-from probe.room import RoomConfig, TestRoom
-from probe.video_encoding import VideoEncoding
+from probe.media.encoding import VideoEncoding
+from probe.pattern.spec import PatternSpec
+from probe.room.server import RoomConfig, TestRoom
 
 SMALL = PatternSpec(width=640, height=360, fps=30.0)
 
 
-def assert_passes_but_for_small_picture(report) -> None:
-    """Every check passes, but clarity may warn or fail: the score judges a picture on a
-    1080-row display, where these fast 360p runs look like 360p (the clarity tests and
-    bench/bench_clarity.py cover the score itself)."""
-    failing = [c for c in report.checks if c.status != "pass" and c.name != "clarity_score"]
+def assert_passes_but_for_small_picture(report, excused: frozenset[str] = frozenset()) -> None:
+    """Every measured check passes but those ``excused``, and clarity may warn or fail: the score
+    judges a picture on a 1080-row display, where these fast 360p runs look like 360p (the
+    clarity tests and bench/bench_clarity.py cover the score itself)."""
+    failing = [c for c in report.checks if c.status in ("warn", "fail")
+               and c.name != "clarity_score" and c.name not in excused]
     assert not failing, failing
     assert report.clarity.effective_height == 360 and 1.0 <= report.clarity.score <= 5.0
 
@@ -36,10 +37,17 @@ async def test_embedded_room_check_passes(codec: str, leak_check) -> None:
     assert report.latency.time_to_first_frame_ms is not None
     split = report.latency.time_to_first_frame_split_ms
     assert min(split.signaling_ms, split.connect_ms, split.media_ms) >= 0
-    assert split.signaling_ms + split.connect_ms + split.media_ms == pytest.approx(
-        report.latency.time_to_first_frame_ms, abs=0.01)
+    # Gathering (host candidates on loopback, no STUN server) is its own, non-zero part.
+    assert 0 < split.gathering_ms < split.signaling_ms + split.gathering_ms
+    assert split.signaling_ms + split.gathering_ms + split.connect_ms + split.media_ms == \
+        pytest.approx(report.latency.time_to_first_frame_ms, abs=0.01)
     assert report.latency.clock == "same-host"
     assert 0 < report.latency.glass_to_glass_ms.p50 < 250
+    # The room's sender reports tell its capture clock: no last hop to report on top.
+    assert report.latency.last_hop_ms is None
+    g2g_check = next(c for c in report.checks if c.name == "glass_to_glass_p95_ms")
+    assert g2g_check.status == "pass" and g2g_check.value is not None
+    assert all(row.latency_ms is not None for row in report.timeline)
     assert report.latency.stamps_read_fraction >= 0.99
     assert report.stutter.freeze_count == 0
     assert report.network.bitrate_kbps == pytest.approx(800 + 64, rel=0.5)

@@ -12,13 +12,13 @@ import pytest
 from metrics.analysis import RunFacts, StreamAnalyzer
 from metrics.report import Target
 from metrics.verdict import load_limits
-from probe.impair_spec import parse_impair_spec
-from probe.pattern import PatternSpec
-from probe.room import DEFAULT_STREAM, RoomConfig
-from probe.room_process import room_process
+from probe.media.encoding import VideoEncoding
+from probe.pattern.spec import PatternSpec
+from probe.room.impair_spec import parse_impair_spec
+from probe.room.process import room_process
+from probe.room.server import DEFAULT_STREAM, RoomConfig
 from probe.signaling import open_viewer_signaling
-from probe.video_encoding import VideoEncoding
-from probe.viewer import Viewer
+from probe.viewer.peer import Viewer
 
 DELAY_MS = 150.0
 # Sender reports map the capture clock to a few ms (the room's report interval, frame timing).
@@ -31,12 +31,13 @@ async def test_sender_report_latency_matches_the_stamps() -> None:
                         encoding=VideoEncoding(bitrate_kbps=800),
                         impair=parse_impair_spec(f"delay={DELAY_MS:g}ms"))
     analyzer = StreamAnalyzer()
-    async with room_process(config) as base_url:
-        url = f"{base_url}/whep/{DEFAULT_STREAM}"
+    async with room_process(config) as room:
+        url = f"{room.base_url}/whep/{DEFAULT_STREAM}"
         await Viewer(open_viewer_signaling(url), analyzer).watch(duration_s=6.0, timeout_s=10.0)
 
     def latency(clock):
-        facts = RunFacts(target=Target(url=url, protocol="whep"), clock=clock)
+        facts = RunFacts(target=Target(url=url, protocol="whep"), clock=clock,
+                         reports_on_capture_clock=True)
         return analyzer.report(facts, load_limits(None)).latency
 
     stamped, rtcp = latency("same-host"), latency("none")

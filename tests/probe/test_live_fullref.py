@@ -21,9 +21,10 @@ from metrics.pattern_schedule import DEFAULT_FLASH_PERIOD_S
 from metrics.report import Report
 from metrics.stamp import StampCodec
 from probe.check import CheckOptions, run_check
-from probe.pattern import PatternRenderer, PatternSpec
-from probe.room_media import open_video_encoder
-from probe.video_encoding import VideoEncoding
+from probe.media.encoders import open_video_encoder
+from probe.media.encoding import VideoEncoding
+from probe.pattern.render import PatternRenderer
+from probe.pattern.spec import PatternSpec
 
 SPEC = PatternSpec(width=640, height=360)
 

@@ -2,7 +2,7 @@
 
 The config is generated in a temporary folder from what the installed one says (where plugins and
 transports live): the HTTP API and the admin API (with a secret) bound to 127.0.0.1 on free ports,
-only the HTTP transport and the VideoRoom plugin loaded, no STUN/TURN, and ICE gathered on the
+only the HTTP transport (and WebSockets, for janus-whep-server) and the VideoRoom plugin loaded, no STUN/TURN, and ICE gathered on the
 loopback interface only (``ice_enforce_list = "lo"`` with the preloaded loopback shim, since Janus
 itself skips loopback interfaces). The admin API tells the tests which sessions and handles exist.
 """
@@ -28,7 +28,10 @@ from tests.support.loopback_only import loopback_only_env
 JANUS = "janus"
 INSTALLED_CONFIG = Path("/etc/janus/janus.jcfg")
 FOLDER_KEYS = ("plugins_folder", "transports_folder", "events_folder", "loggers_folder")
-KEEP = {"plugins_folder": "libjanus_videoroom.so", "transports_folder": "libjanus_http.so"}
+KEEP = {"plugins_folder": {"libjanus_videoroom.so"}, "transports_folder": {"libjanus_http.so"}}
+WEBSOCKETS = "libjanus_websockets.so"  # for janus-whep-server, which speaks Janus over WebSocket
+STREAMING = "libjanus_streaming.so"
+STREAMING_MOUNTPOINT = 1
 CONFIG_SECTION = {"plugins_folder": "plugins", "transports_folder": "transports",
                   "events_folder": "events", "loggers_folder": "loggers"}
 # Janus's last start-up line; then /janus/info must answer (the core registers the transport
@@ -49,6 +52,10 @@ class JanusConfig:
     session_timeout_s: int = 60
     room_bitrate_bps: int = 1_500_000
     token_auth: bool = False  # clients need a token added through the admin API
+    websockets: bool = False  # also the WebSocket transport (JanusServer.ws_url)
+    # A Streaming plugin mountpoint (id 1) fed by plain RTP on these (video H.264, audio Opus)
+    # ports of 127.0.0.1.
+    streaming_rtp_ports: tuple[int, int] | None = None
 
 
 def _installed_folders() -> dict[str, Path]:
@@ -62,12 +69,16 @@ def _installed_folders() -> dict[str, Path]:
     return found
 
 
-def _library_sections(folders: dict[str, Path]) -> str:
-    """Plugin, transport, event and logger sections: all disabled but HTTP and VideoRoom."""
+def _library_sections(folders: dict[str, Path], config: JanusConfig) -> str:
+    """Plugin, transport, event and logger sections: all disabled but HTTP (and WebSockets,
+    Streaming when asked for) and VideoRoom."""
+    extra = ({WEBSOCKETS} if config.websockets else set()) | (
+        {STREAMING} if config.streaming_rtp_ports else set())
     sections = []
     for key, folder in folders.items():
         lines = ["broadcast = false"] if key == "events_folder" else []
-        unwanted = sorted(p.name for p in folder.glob("libjanus_*.so") if p.name != KEEP.get(key))
+        keep = KEEP.get(key, set()) | extra
+        unwanted = sorted(p.name for p in folder.glob("libjanus_*.so") if p.name not in keep)
         if unwanted:
             lines.append(f'disable = "{",".join(unwanted)}"')
         body = "".join(f"\t{line}\n" for line in lines)
@@ -76,8 +87,9 @@ def _library_sections(folders: dict[str, Path]) -> str:
 
 
 def write_config(folder: Path, config: JanusConfig, port: int, admin_port: int,
-                 admin_secret: str) -> Path:
-    """Write janus.jcfg, the HTTP transport's and the VideoRoom's configs; returns janus.jcfg."""
+                 admin_secret: str, ws_port: int = 0) -> Path:
+    """Write janus.jcfg, the HTTP (and WebSocket) transport's and the VideoRoom's configs;
+    returns janus.jcfg."""
     folders = _installed_folders()
     folder_lines = "\n".join(f'\t{key} = "{path}"' for key, path in folders.items())
     (folder / "janus.jcfg").write_text(f"""general: {{
@@ -97,7 +109,19 @@ nat: {{
 \tice_enforce_list = "lo"
 \tignore_mdns = true
 }}
-{_library_sections(folders)}
+{_library_sections(folders, config)}
+""")
+    if config.websockets:
+        (folder / "janus.transport.websockets.jcfg").write_text(f"""general: {{
+\tjson = "compact"
+\tws = true
+\tws_port = {ws_port}
+\tws_ip = "127.0.0.1"
+\twss = false
+}}
+admin: {{
+\tadmin_ws = false
+}}
 """)
     (folder / "janus.transport.http.jcfg").write_text(f"""general: {{
 \tjson = "compact"
@@ -123,15 +147,31 @@ admin: {{
 \taudiocodec = "opus"
 }}""" for room in config.rooms)
     (folder / "janus.plugin.videoroom.jcfg").write_text(f"general: {{\n}}\n{rooms}\n")
+    if config.streaming_rtp_ports:
+        video_port, audio_port = config.streaming_rtp_ports
+        (folder / "janus.plugin.streaming.jcfg").write_text(f"""general: {{
+}}
+rtp-clip: {{
+\ttype = "rtp"
+\tid = {STREAMING_MOUNTPOINT}
+\tdescription = "plain RTP in: H.264 and Opus"
+\tmedia = (
+\t\t{{ type = "video" mid = "v" port = {video_port} pt = 96 codec = "h264"
+\t\t  fmtp = "profile-level-id=42e01f;packetization-mode=1" }},
+\t\t{{ type = "audio" mid = "a" port = {audio_port} pt = 111 codec = "opus" }}
+\t)
+}}
+""")
     return folder / "janus.jcfg"
 
 
 class JanusServer:
     """A running Janus: its URLs, and its admin API (sessions, handles, session timeout)."""
 
-    def __init__(self, port: int, admin_port: int, admin_secret: str) -> None:
+    def __init__(self, port: int, admin_port: int, admin_secret: str, ws_port: int = 0) -> None:
         self.port = port
         self.api_url = f"http://127.0.0.1:{port}/janus"
+        self.ws_url = f"ws://127.0.0.1:{ws_port}"  # with JanusConfig(websockets=True)
         self.admin_url = f"http://127.0.0.1:{admin_port}/admin"
         self._admin_secret = admin_secret
         self.log: collections.deque[str] = collections.deque(maxlen=LOG_LINES_KEPT)
@@ -207,10 +247,11 @@ async def _drain(process: asyncio.subprocess.Process, log: collections.deque[str
 async def janus_server(config: JanusConfig | None = None) -> AsyncIterator[JanusServer]:
     """Start Janus on loopback with ``config``; yields once its APIs answer; stops it on exit."""
     config = config or JanusConfig()
-    port, admin_port, secret = free_port(), free_port(), secrets.token_hex(8)
+    port, admin_port, ws_port = free_port(), free_port(), free_port()
+    secret = secrets.token_hex(8)
     with tempfile.TemporaryDirectory(prefix="streamprobe-janus-") as folder:
-        jcfg = write_config(Path(folder), config, port, admin_port, secret)
-        server = JanusServer(port, admin_port, secret)
+        jcfg = write_config(Path(folder), config, port, admin_port, secret, ws_port)
+        server = JanusServer(port, admin_port, secret, ws_port)
         process = await asyncio.create_subprocess_exec(
             JANUS, "-F", folder, "-C", str(jcfg), env=loopback_only_env(),
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)

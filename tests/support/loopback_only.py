@@ -22,15 +22,21 @@ COMPILE_FLAGS = ["-shared", "-fPIC", "-O2", "-fno-strict-aliasing", "-Wall"]
 
 def loopback_only_library() -> Path:
     """The compiled shim (built on first use); raises ``RuntimeError`` without a C compiler."""
-    digest = hashlib.sha256(SOURCE.read_bytes() + " ".join(COMPILE_FLAGS).encode()).hexdigest()
-    library = Path(tempfile.gettempdir()) / f"streamprobe-loopback-only-{digest[:16]}.so"
+    return preload_library(SOURCE)
+
+
+def preload_library(source: Path) -> Path:
+    """``source`` (a C file of this folder) built into a shared library to preload, once per
+    source and flags version, cached in the temp folder."""
+    digest = hashlib.sha256(source.read_bytes() + " ".join(COMPILE_FLAGS).encode()).hexdigest()
+    library = Path(tempfile.gettempdir()) / f"streamprobe-{source.stem.replace('_', '-')}-{digest[:16]}.so"
     if library.exists():
         return library
     compiler = shutil.which("cc") or shutil.which("gcc")
     if compiler is None:
         raise RuntimeError("the loopback shim needs a C compiler: apt-get install gcc")
     partial = library.with_suffix(f".{os.getpid()}.tmp")
-    subprocess.run([compiler, *COMPILE_FLAGS, "-o", str(partial), str(SOURCE), "-ldl"],
+    subprocess.run([compiler, *COMPILE_FLAGS, "-o", str(partial), str(source), "-ldl"],
                    check=True, timeout=COMPILE_TIMEOUT_S)
     partial.replace(library)  # atomic: concurrent test processes never load a half-written file
     return library

@@ -1,0 +1,1 @@
+"""``streamprobe fleet``: many watches as Ray actors, sized by the measured cost per stream."""

@@ -1,0 +1,1 @@
+"""``streamprobe watch``: watch live streams for hours (timeline rows, window reports, metrics)."""
