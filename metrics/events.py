@@ -2,8 +2,8 @@
 
 A media-timestamp jump (the RTP time moving much further, or backwards, than the wall clock
 between two arrivals: a sender restarted or the source was switched), an SSRC change (a new RTP
-stream on the same track) and a change of picture (size, or the stamp appearing or going away)
-are listed in the report's ``events`` as ``{t_s, kind, detail}``, ``t_s`` seconds from the
+stream on the same track), a change of picture (size, or the stamp appearing or going away)
+and a keyframe request the viewer sent (a PLI after a loss it could not repair) are listed in the report's ``events`` as ``{t_s, kind, detail}``, ``t_s`` seconds from the
 first frame. None of them is a gap: an audio gap is bounded by the wall clock (``metrics.audio``).
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-EventKind = Literal["timestamp_jump", "ssrc_change", "source_change"]
+EventKind = Literal["timestamp_jump", "ssrc_change", "source_change", "keyframe_request"]
 # Media time may run ahead of or behind arrival time by jitter-buffer play; beyond this it jumped.
 JUMP_TOLERANCE_S = 1.0
 EVENTS_KEPT = 100

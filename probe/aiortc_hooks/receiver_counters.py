@@ -14,6 +14,7 @@ bytes are the original sequence number (RFC 4588). Bytes are payload bytes, padd
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,8 @@ HOOK = Hook(
                         "_handle_rtp_packet", "called"),
                Internal(RECEIVER, "_RTCRtpReceiver__rtx_ssrc", "field")),
 )
+KEYFRAME_REQUEST_MERGE_S = 1.0  # the probe repeats an unanswered PLI every 200 ms
+PENDING_EVENTS_KEPT = 64
 
 
 @dataclass
@@ -43,12 +46,31 @@ class ReceiverCounters:
     nacks: int = 0  # NACK feedback messages sent
     plis: int = 0  # picture loss indications sent
     streams: dict[int, SequenceLoss] = field(default_factory=dict)  # by media SSRC
-    # (monotonic s, old, new) each time a new media SSRC started after another
-    ssrc_changes: list[tuple[float, int, int]] = field(default_factory=list)
+    # Timeline events not yet handed on, (monotonic s, kind, detail): a new media SSRC after
+    # another ("ssrc_change"), a keyframe asked for ("keyframe_request": a PLI; PLIs less
+    # than KEYFRAME_REQUEST_MERGE_S after the previous one are its repeats, not new requests). Bounded: the viewer drains
+    # it every second, and past PENDING_EVENTS_KEPT the oldest go.
+    pending_events: deque[tuple[float, str, str]] = field(
+        default_factory=lambda: deque(maxlen=PENDING_EVENTS_KEPT))
+    _last_pli_s: float = float("-inf")  # monotonic
 
     def loss(self) -> LossCounts:
         """Loss counts over every media SSRC this receiver has seen."""
         return sum((s.counts() for s in self.streams.values()), LossCounts())
+
+    def drain_events(self) -> list[tuple[float, str, str]]:
+        """The events seen since the last call, oldest first."""
+        events = list(self.pending_events)
+        self.pending_events.clear()
+        return events
+
+    def pli_sent(self, now_s: float) -> None:
+        """Account one PLI sent at ``now_s`` (monotonic s)."""
+        self.plis += 1
+        if now_s - self._last_pli_s >= KEYFRAME_REQUEST_MERGE_S:
+            self.pending_events.append((now_s, "keyframe_request",
+                                        "PLI sent: the picture was lost, a keyframe asked for"))
+        self._last_pli_s = now_s
 
 
 def install(receiver: RTCRtpReceiver, log: HookLog) -> ReceiverCounters | None:
@@ -67,8 +89,9 @@ def install(receiver: RTCRtpReceiver, log: HookLog) -> ReceiverCounters | None:
         media_ssrc = rtx_ssrc.get(packet.ssrc)
         if media_ssrc is None:
             if packet.ssrc not in counters.streams and counters.streams:
-                counters.ssrc_changes.append((time.monotonic(), next(reversed(counters.streams)),
-                                              packet.ssrc))
+                counters.pending_events.append((
+                    time.monotonic(), "ssrc_change",
+                    f"SSRC {next(reversed(counters.streams))} -> {packet.ssrc}"))
             counters.streams.setdefault(packet.ssrc, SequenceLoss()).first_transmission(
                 packet.sequence_number)
         elif len(packet.payload) >= 2:  # shorter: RTX padding, no packet in it
@@ -81,7 +104,7 @@ def install(receiver: RTCRtpReceiver, log: HookLog) -> ReceiverCounters | None:
         await send_nack(media_ssrc, lost)
 
     async def counted_pli(media_ssrc: int) -> None:
-        counters.plis += 1
+        counters.pli_sent(time.monotonic())
         await send_pli(media_ssrc)
 
     replaced = [log.replace(HOOK, receiver, name, wrapper) for name, wrapper in

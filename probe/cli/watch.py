@@ -87,6 +87,11 @@ def watch_options(timeline: Path, duration_s: float | None, window_s: float, cla
 @click.option("--reports", type=click.Path(path_type=Path), metavar="PATH",
               help="Append each window's report here (JSON Lines of streamprobe.report/1 with "
                    "started_at, stream_id and probe_id).")
+@click.option("--html", "html_to", type=click.Path(path_type=Path), metavar="FILE.html",
+              help="Keep one self-contained page of the whole watch here (timelines, freezes, "
+                   "outages, thumbnails; each stream's checks at their worst window), rebuilt "
+                   "as windows close (at most once per --window, 10 s at least) and at the "
+                   "end.")
 @click.option("--metrics-port", type=click.IntRange(0, 65535), metavar="N",
               help="Serve Prometheus metrics on 127.0.0.1:N/metrics (0: a free port).")
 @click.option("--stream-id", "stream_ids", multiple=True, metavar="ID",
@@ -101,7 +106,7 @@ def watch_options(timeline: Path, duration_s: float | None, window_s: float, cla
 @pattern_options
 @click.pass_context
 def watch(ctx: click.Context, urls: tuple[str, ...], timeline: Path, reports: Path | None,
-          metrics_port: int | None, stream_ids: tuple[str, ...], probe_id: str | None,
+          html_to: Path | None, metrics_port: int | None, stream_ids: tuple[str, ...], probe_id: str | None,
           json_to: str | None, impair: ImpairSpec | None, width: int, height: int, fps: float,
           codec: str, bitrate_kbps: int, av_offset_ms: float, **run: Any) -> None:
     """Watch live streams for hours: each URL (WHEP or janus://) by its own peer in this process.
@@ -119,6 +124,7 @@ def watch(ctx: click.Context, urls: tuple[str, ...], timeline: Path, reports: Pa
     extra = {"probe_id": probe_id} if probe_id else {}
     options = watch_options(
         timeline, urls=urls, stream_ids=stream_ids, metrics_port=metrics_port, reports=reports,
+        html=html_to,
         summary=Path(json_to) if json_to and json_to != "-" else None, pattern=spec,
         encoding=encoding, impair=impair, **extra, **run)
     with _status_line(json_to != "-") as on_status:

@@ -23,9 +23,9 @@ from probe.errors import InputError
 MAX_POINTS = 1500  # per series and report: an hour at one row a second is 3600 rows
 PLOT_HEIGHT_PX = 150
 STATUS_COLORS = {"pass": "#1a7f37", "warn": "#9a6700", "fail": "#cf222e"}
-EVENT_COLORS = {"source_switch": "#8250df", "resolution_change": "#0969da",
-                "keyframe_request": "#bf8700", "ssrc_change": "#8250df",
-                "timestamp_jump": "#57606a"}
+EVENT_COLORS = {"source_change": "#0969da", "ssrc_change": "#8250df",
+                "keyframe_request": "#bf8700", "timestamp_jump": "#57606a",
+                "outage": "#953800"}  # the report's event kinds, and a watch's outages
 FREEZE_COLOR = "#cf222e"
 
 
@@ -203,6 +203,8 @@ h1 { font-size: 1.35em; margin: 0.3em 0; } h2 { font-size: 1.1em; margin: 1.2em 
 .pass { color: #1a7f37; } .warn { color: #9a6700; } .fail { color: #cf222e; }
 table { border-collapse: collapse; width: 100%; font-size: 0.92em; }
 td, th { padding: 2px 6px; border-bottom: 1px solid #eaeef2; text-align: left; }
+td { overflow-wrap: anywhere; }
+.scroll { overflow-x: auto; max-width: 100%; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .thumbs { display: flex; flex-wrap: wrap; gap: 10px; }
 figure.moment { margin: 0; border: 1px solid #d0d7de; border-radius: 6px; padding: 6px; }
@@ -217,10 +219,10 @@ figcaption { font-size: 0.85em; color: #57606a; }
 {{ plot_script | safe }}
 </head><body>
 <h1>{{ title }}</h1>
-{% for s in summaries %}<h2>{{ s.title }}</h2><table class="summary">
+{% for s in summaries %}<h2>{{ s.title }}</h2><div class="scroll"><table class="summary">
 <tr>{% for c in s.columns %}<th>{{ c }}</th>{% endfor %}</tr>
 {% for row in s.rows %}<tr>{% for cell in row %}<td class="{{ row[0] if loop.first else '' }}">{{ cell }}</td>{% endfor %}</tr>{% endfor %}
-</table>{% endfor %}
+</table></div>{% endfor %}
 <div class="cards">
 {% for r in reports %}<div class="card" data-report="{{ loop.index0 }}">
   <div>{{ r.label }}</div>
@@ -228,10 +230,10 @@ figcaption { font-size: 0.85em; color: #57606a; }
   <div>{{ r.duration }} · {{ r.started_at }}</div>
   <table>{% for name, text in r.figures %}<tr><th>{{ name }}</th><td>{{ text }}</td></tr>{% endfor %}</table>
   <h2>checks</h2>
-  <table><tr><th>check</th><th>value</th><th>warn</th><th>fail</th><th>status</th></tr>
+  <div class="scroll"><table><tr><th>check</th><th>value</th><th>warn</th><th>fail</th><th>status</th></tr>
   {% for c in r.checks %}<tr><td>{{ c.name }}</td><td class="num">{{ c.value }}</td>
   <td class="num">{{ c.warn }}</td><td class="num">{{ c.fail }}</td>
-  <td class="{{ c.status }}">{{ c.status }}</td></tr>{% endfor %}</table>
+  <td class="{{ c.status }}">{{ c.status }}</td></tr>{% endfor %}</table></div>
   {% if r.notes %}<ul class="notes">{% for n in r.notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}
 </div>{% endfor %}
 </div>

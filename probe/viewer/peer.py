@@ -213,10 +213,7 @@ class Viewer:
             tasks.append(asyncio.create_task(self._sample_stats(pc), name="stats"))
             await self._watch_for(duration_s, failed, pc)
             self._forward_sender_reports()
-            for kind, counters in self._counters.items():
-                for t_s, old, new in counters.ssrc_changes:
-                    self._submit(self._analyzer.stream_event, t_s, "ssrc_change",
-                                 f"{kind} SSRC {old} -> {new}")
+            self._forward_events()
             join = JoinTimes(request_s, answered_s, connected_s, self._first_frame_s,
                              gathering.took_s)
             return ViewResult(join, self._codecs.get("video"), self._codecs.get("audio"),
@@ -341,6 +338,12 @@ class Viewer:
                 for report in log.drain(self._time_bases[kind]):
                     self._submit(self._analyzer.sender_report, kind, report)
 
+    def _forward_events(self) -> None:
+        """Hand the receivers' events so far (SSRC changes, keyframe requests) to the analyzer."""
+        for kind, counters in self._counters.items():
+            for t_s, event, detail in counters.drain_events():
+                self._submit(self._analyzer.stream_event, t_s, event, f"{kind} {detail}")
+
     async def _sample_stats(self, pc: RTCPeerConnection) -> None:
         try:
             await self._sample_stats_forever(pc)
@@ -371,6 +374,7 @@ class Viewer:
                     audio_loss=audio.loss() if (audio := self._counters.get("audio")) else None,
                 ))
             self._forward_sender_reports()
+            self._forward_events()
             await asyncio.sleep(STATS_INTERVAL_S)
 
 

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import math
+import os
 import socket
 import time
 from collections.abc import AsyncIterator, Callable
@@ -37,12 +38,16 @@ from probe.signaling import open_viewer_signaling
 from probe.signaling.loopback import is_loopback_url
 from probe.stream_identity import stream_id_of
 from probe.watch.exporter import WatchMetrics
+from probe.watch.page import WatchPage
 from probe.watch.stream import StreamWatch, ViewSettings, WatchTarget
 from probe.watch.timeline_file import JsonLinesFile
 
 WATCH_SCHEMA = "streamprobe.watch/1"
 DEFAULT_WINDOW_S = 60.0
 STATUS_INTERVAL_S = 1.0
+# --html: rebuilt once a window closes, at most every --window seconds and never more often
+# than this (and at the end). A rebuild of an hour's page costs about 1 s of CPU.
+PAGE_MIN_INTERVAL_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class WatchOptions:
     pattern: PatternSpec = field(default_factory=PatternSpec)  # embedded room only
     encoding: VideoEncoding = field(default_factory=VideoEncoding)
     impair: ImpairSpec | None = None
+    html: Path | None = None  # the page of the whole watch, rebuilt as windows close
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,9 @@ def validate_options(options: WatchOptions) -> None:
         raise InputError("--impair applies to the embedded test room only; drop the URLs")
     for url in options.urls:
         open_viewer_signaling(url)  # InputError for a scheme nobody speaks
+    html = options.html
+    if html is not None and not (html.parent.is_dir() and os.access(html.parent, os.W_OK)):
+        raise InputError(f"--html {html}: its folder does not exist or is not writable")
 
 
 def url_target(url: str, stream_id: str, probe_id: str) -> WatchTarget:
@@ -147,6 +156,7 @@ async def run_watch(options: WatchOptions,
     timeline = JsonLinesFile(options.timeline)
     reports = JsonLinesFile(options.reports) if options.reports else None
     watches: list[StreamWatch] = []
+    page = WatchPage(options.html, time.time()) if options.html is not None else None
     port = None
     try:
         if options.metrics_port is not None:
@@ -157,20 +167,28 @@ async def run_watch(options: WatchOptions,
                                  f"{err.strerror}; choose another --metrics-port") from None
         async with _targets(options) as targets:
             watches = [StreamWatch(t, view_settings(options, t.own_pattern), timeline, reports,
-                                   metrics.stream(t.stream_id)) for t in targets]
+                                   metrics.stream(t.stream_id),
+                                   page.stream(t.stream_id, t.url, t.protocol) if page else None)
+                       for t in targets]
             until_s = (time.monotonic() + options.duration_s if options.duration_s is not None
                        else math.inf)
-            status = asyncio.create_task(_report_status(watches, on_status))
+            helpers = [asyncio.create_task(_report_status(watches, on_status))]
+            if page is not None:
+                helpers.append(asyncio.create_task(
+                    _keep_page(page, watches, max(PAGE_MIN_INTERVAL_S, options.window_s))))
             try:
                 await asyncio.gather(*(w.run(until_s) for w in watches))
             finally:
-                status.cancel()
-                await asyncio.gather(status, return_exceptions=True)
+                for helper in helpers:
+                    helper.cancel()
+                await asyncio.gather(*helpers, return_exceptions=True)
     finally:
         result = WatchResult(streams=tuple(w.tally.result() for w in watches),
                              timeline=str(options.timeline), metrics_port=port)
         if options.summary is not None and watches:
             options.summary.write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+        if page is not None and watches:
+            _write_page(page, result.streams)
         timeline.close()
         if reports is not None:
             reports.close()
@@ -181,6 +199,28 @@ async def run_watch(options: WatchOptions,
         raise MediaTimeout(f"no video frame from any stream during the watch ({errors}); the "
                            f"timeline {options.timeline} records the outage")
     return result
+
+
+def _write_page(page: WatchPage, summaries: tuple[StreamSummary, ...]) -> None:
+    """The watch's page as it stands (on the event loop: the snapshot needs it)."""
+    try:
+        page.write(page.snapshot(summaries), summaries)
+    except OSError as err:
+        raise InputError(f"--html {page.path}: cannot write: {err.strerror}") from None
+
+
+async def _keep_page(page: WatchPage, watches: list[StreamWatch], every_s: float) -> None:
+    """Rebuild the page when a window has closed, at most every ``every_s`` seconds;
+    rendered on a worker thread so the event loop keeps receiving."""
+    rendered = 0
+    while True:
+        await asyncio.sleep(every_s)
+        if page.windows_closed() == rendered:
+            continue
+        rendered = page.windows_closed()
+        summaries = tuple(w.tally.result() for w in watches)
+        # A failure to write ends this task only; the last write, at the end, reports it.
+        await asyncio.to_thread(page.write, page.snapshot(summaries), summaries)
 
 
 async def _report_status(watches: list[StreamWatch],

@@ -27,6 +27,7 @@ from probe.signaling import open_viewer_signaling
 from probe.stream_identity import utc_iso
 from probe.viewer.peer import Viewer
 from probe.watch.exporter import StreamMetrics
+from probe.watch.page import StreamPage
 from probe.watch.timeline_file import (
     JsonLinesFile,
     WatchRow,
@@ -78,8 +79,10 @@ class StreamWatch:
     """One stream's watch; ``run`` until a monotonic deadline, ``status`` for the live line."""
 
     def __init__(self, target: WatchTarget, settings: ViewSettings, timeline: JsonLinesFile,
-                 reports: JsonLinesFile | None, metrics: StreamMetrics) -> None:
+                 reports: JsonLinesFile | None, metrics: StreamMetrics,
+                 page: StreamPage | None = None) -> None:
         self.target = target
+        self._page = page
         self._settings = settings
         self._timeline = timeline
         self._reports = reports
@@ -204,6 +207,8 @@ class StreamWatch:
             while self._covered_until_s + 1.0 <= time.time():
                 rows.append(outage_row(self._covered_until_s, self.target.stream_id,
                                        self.target.probe_id))
+                if self._page is not None:
+                    self._page.outage(self._covered_until_s)
                 self._covered_until_s += 1.0
                 self._metrics.outage_s.inc()
         for row in rows:
@@ -218,10 +223,14 @@ class StreamWatch:
         self.tally.window(report.verdict)
         self._metrics.freezes.inc(report.stutter.freeze_count)
         self._metrics.failed_windows.inc(report.verdict == "fail")
-        if self._reports is not None:
+        if self._reports is not None or self._page is not None:
             placed = dataclasses.replace(report, started_at=utc_iso(window.started_s),
-                                         stream_id=self.target.stream_id)
-            self._reports.write([{**placed.to_dict(), "probe_id": self.target.probe_id}])
+                                         stream_id=self.target.stream_id).to_dict()
+            if self._reports is not None:
+                self._reports.write([{**placed, "probe_id": self.target.probe_id}])
+            if self._page is not None:
+                self._page.window(placed, window.started_s)
+                self._page.media()
         rows = []
         for row in report.timeline:
             ts = window.started_s + row.t_s

@@ -1,5 +1,6 @@
-"""The HTML report in real headless Chromium: a real check with outages, rendered and opened
-offline; and `report`'s one-line errors on files that are not streamprobe reports."""
+"""The HTML report in real headless Chromium: a real check with outages, and a real watch's
+page (``watch --html``) with freezes and an outage, rendered and opened offline; and `report`'s
+one-line errors on files that are not streamprobe reports."""
 
 from __future__ import annotations
 
@@ -77,3 +78,42 @@ def test_report_on_a_file_that_is_not_a_report_is_one_line_exit_2(tmp_path: Path
         assert "Traceback" not in done.stderr
     assert "unknown schema 'someone.else/9'" in done.stderr
     assert not (tmp_path / "out.html").exists()
+
+
+@pytest.mark.integration
+async def test_a_watch_page_draws_every_windows_freezes_and_its_outage_offline(
+        tmp_path: Path) -> None:
+    timeline, reports, page_path = (tmp_path / "t.jsonl", tmp_path / "r.jsonl",
+                                    tmp_path / "watch.html")
+    done = run_cli("watch", "--duration", "30", "--window", "10", "--impair",
+                   "outage=1s@4s,outage=8s@13s", "--timeline", str(timeline), "--reports",
+                   str(reports), "--html", str(page_path))
+    assert done.returncode == 0, done.stderr
+    windows = [json.loads(line) for line in reports.read_text().splitlines()]
+    freezes = [f for w in windows for f in w["stutter"]["freezes"]]
+    worst = max((w["verdict"] for w in windows), key=["pass", "warn", "fail"].index)
+    outage_s = sum(not json.loads(line)["connected"] for line in timeline.read_text().splitlines())
+    assert outage_s >= 1 and len(freezes) >= 1
+    async with chromium() as browser:
+        page = await browser.new_page()
+        await page.set_viewport_size({"width": 390, "height": 844})  # a phone
+        requests: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
+        await page.goto(page_path.as_uri())
+        await page.wait_for_function(IDLE_JS, polling=50, timeout=30_000)
+        assert requests == [page_path.as_uri()]
+        assert (await page.inner_text(".verdict")).strip() == worst.upper()
+        markers = await page.evaluate(MARKERS_JS)
+        assert markers and all(count == len(freezes) for count in markers)
+        outages = await page.evaluate("""() => [...Bokeh.documents[0].all_models]
+            .filter(m => m.name === "events")
+            .map(m => m.data_source.data.what.filter(w => w.startsWith("outage")).length)""")
+        assert outages and all(count == 1 for count in outages)
+        kept = sum(1 for w in windows for t in w["thumbnails"] if t["moment"] == "freeze"
+                   and t["role"] == "before")
+        moments = await page.query_selector_all('figure.moment[data-moment="freeze"]')
+        assert len(moments) == min(kept, 12) and kept >= 1
+        shot = await page.screenshot(full_page=True)
+    picture = cv2.imdecode(np.frombuffer(shot, np.uint8), cv2.IMREAD_COLOR)
+    assert picture.shape[1] == 390 and picture.shape[0] > 844
+    assert len(shot) > 40_000 and float(picture.std()) > 20
