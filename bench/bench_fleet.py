@@ -3,10 +3,10 @@
 The test room (its own process) sends the pattern at 360p30 (600 kbps) on 6 stream names.
 
 1. ``watch`` of the 6 streams in one process: its CPU over the measured seconds.
-2. ``fleet`` of the same 6 streams, 2 probes (local Ray): the CPU of the whole fleet (the
-   command, Ray's own processes, the probes: every process descended from the command) over
-   the same number of seconds; then probe-0's process is killed with SIGKILL and the time until
-   each of its streams has a row again is read from the merged timeline.
+2. ``fleet`` of the same 6 streams, 2 probes and the spare (local Ray): the CPU of the whole
+   fleet (the command, Ray's own processes, the probes: every process descended from the
+   command) over the same number of seconds; then probe-0's process is killed with SIGKILL and
+   the time until each of its streams has a row again is read from the merged timeline.
 3. ``fleet`` with 1 probe told the 6 streams cost 0.05 cores each (too many for its CPUs): how
    many of its streams are flagged as watched by an overloaded probe, and how many of their
    frozen seconds are blamed on the probe.
@@ -133,10 +133,13 @@ def main() -> int:
         fleet_media = (sum(s["connected_s"] for s in summary["streams"])
                        / max(1, sum(s["seconds"] for s in summary["streams"])))
         others_down = sum(s["outage_s"] for s in summary["streams"] if s["key"] not in killed)
+        takers = sorted(p["name"] for p in summary["probes"] if set(p["streams"]) & set(killed))
         print(f"killed probe-0: {len(killed)} streams with a probe outage, back after "
               f"{', '.join(f'{k} {v:.1f} s' for k, v in sorted(resume.items()))} "
-              f"[floor <= {RESUME_FLOOR_S:g} s] {'ok' if good else 'MISSED'}; other streams' "
-              f"outage seconds {others_down}", flush=True)
+              f"(now watched by {', '.join(takers)}) [floor <= {RESUME_FLOOR_S:g} s] "
+              f"{'ok' if good else 'MISSED'}; other streams' outage seconds {others_down}; "
+              f"seconds under an overloaded probe "
+              f"{sum(s['overloaded_s'] for s in summary['streams'])}", flush=True)
         overhead = fleet_cores / watch_cores - 1.0
         good = overhead <= OVERHEAD_FLOOR
         ok &= good

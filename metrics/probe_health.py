@@ -1,8 +1,11 @@
 """Whether a probe is overloaded, and whether a fleet stream's stutter is its own or the probe's.
 
 A probe that falls behind makes stutter of its own: frames it drops before analysis (its queue
-full), frames it analyses too late to score, a deep analysis queue. Over an interval between two
-health samples of a probe, any of these makes it overloaded; a stream's frozen seconds while
+full), frames it analyses too late to score, a deep analysis queue, and an event loop running
+so late that it alone could have made a freeze (the probe times frames on its loop: a lag of
+``LOOP_LAG_FREEZE_MS`` stretches a 30 fps frame delay past libwebrtc's freeze rule, whose
+smallest margin is that many ms over the average). Over an interval between two health
+samples of a probe, any of these makes it overloaded; a stream's frozen seconds while
 its probe was overloaded are the probe's, not the stream's (``FleetStreamSummary``).
 """
 
@@ -12,9 +15,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from metrics.stutter import FREEZE_MIN_EXTRA_MS
+
 # The viewer skips clarity beyond 45 queued analysis calls (probe.viewer.peer
 # MAX_ANALYSIS_BACKLOG): from there on the probe is behind the stream.
 QUEUE_DEPTH_BEHIND = 45
+LOOP_LAG_FREEZE_MS = FREEZE_MIN_EXTRA_MS
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,7 @@ class HealthSample:
     queue_depth: int
     frames_dropped: int
     frames_late: int
+    loop_lag_ms: float = 0.0  # the probe's worst event-loop lag since its previous sample
 
 
 def overload_reasons(before: HealthSample | None, now: HealthSample) -> tuple[str, ...]:
@@ -37,6 +44,8 @@ def overload_reasons(before: HealthSample | None, now: HealthSample) -> tuple[st
         reasons.append(f"{dropped} frames dropped by the probe")
     if late > 0:
         reasons.append(f"{late} frames analysed late")
+    if now.loop_lag_ms >= LOOP_LAG_FREEZE_MS:
+        reasons.append(f"event loop {now.loop_lag_ms:.0f} ms late")
     return tuple(reasons)
 
 

@@ -19,7 +19,9 @@ A ``streamprobe watch`` timeline (JSON Lines, ``.jsonl``) is read too: its rows 
 (UTC epoch s) and ``stream_id`` themselves; the rows of each probe of each stream form one
 timeline (two probes of one stream overlap: give one probe's rows per stream). A fleet's timeline
 adds event records (key ``event``: a probe outage or overload) and marks rows whose probe was
-overloaded (``probe_overloaded``); neither is the stream's quality, and both are skipped.
+overloaded (``probe_overloaded``); neither is the stream's quality, and both are skipped. A
+fleet's Parquet dataset (its ``parquet`` directory, or one ``.parquet`` file of it) is read as
+its JSON Lines are.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
 
 CLARITY_STEP = 0.1
 WATCH_SUFFIXES = (".jsonl", ".ndjson")  # ``streamprobe watch --timeline`` files
+PARQUET_SUFFIX = ".parquet"  # a fleet's timeline dataset (a file of it, or its directory)
 QUALITY_VIEW = "quality_runs"
 
 
@@ -96,19 +99,23 @@ def _timelines(paths: Iterator[Path]) -> Iterator[
     rows of each stream in a watch timeline (``.jsonl``/``.ndjson``)."""
     for path in paths:
         if path.suffix in WATCH_SUFFIXES:
-            yield from _watch_timelines(path)
+            yield from _watch_timelines(path, _json_lines(path))
+            continue
+        if path.is_dir() or path.suffix == PARQUET_SUFFIX:
+            yield from _watch_timelines(path, _parquet_rows(path))
             continue
         stream_id, started_s, rows = _read_report(path)
         yield (str(path), stream_id, started_s, *_timeline_arrays(path, rows))
 
 
-def _watch_timelines(path: Path) -> Iterator[
+def _watch_timelines(path: Path, rows_read: Iterator[Any]) -> Iterator[
         tuple[str, str, float, np.ndarray, np.ndarray, np.ndarray]]:
-    """A ``streamprobe watch`` timeline: rows keyed by ``ts`` (UTC epoch s), grouped by
-    ``stream_id`` and ``probe_id``. A frozen second without clarity (an outage, or a freeze
-    with no frame) shows the picture left on screen: it takes the clarity measured before it."""
+    """A ``streamprobe watch`` timeline (``rows_read`` from ``path``): rows keyed by ``ts``
+    (UTC epoch s), grouped by ``stream_id`` and ``probe_id``. A frozen second without clarity
+    (an outage, or a freeze with no frame) shows the picture left on screen: it takes the
+    clarity measured before it."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for i, row in enumerate(_json_lines(path)):
+    for i, row in enumerate(rows_read):
         where = f"{path}: line {i + 1}"
         if not isinstance(row, dict):
             raise RetentionInputError(f"{where}: expected an object")
@@ -126,6 +133,24 @@ def _watch_timelines(path: Path) -> Iterator[
             if frozen[i] and math.isnan(clarity[i]):
                 clarity[i] = clarity[i - 1]
         yield f"{path} (probe {probe_id})", stream_id, 0.0, t_s, clarity, frozen
+
+
+def _parquet_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """The rows of a fleet's Parquet timeline (a directory of partitions, or one file)."""
+    import duckdb
+
+    pattern = str(path / "**" / f"*{PARQUET_SUFFIX}") if path.is_dir() else str(path)
+    try:
+        with duckdb.connect() as con:
+            cursor = con.execute(
+                "SELECT * FROM read_parquet(?, hive_partitioning = true, hive_types = "
+                "{'stream_id': VARCHAR, 'hour': VARCHAR}) ORDER BY stream_id, ts", [pattern])
+            names = [d[0] for d in cursor.description]
+            while batch := cursor.fetchmany(10_000):
+                yield from (dict(zip(names, values)) for values in batch)
+    except duckdb.Error as err:
+        raise RetentionInputError(f"{path}: not a streamprobe Parquet timeline: "
+                                  f"{str(err).splitlines()[0]}") from None
 
 
 def _json_lines(path: Path) -> Iterator[Any]:

@@ -31,8 +31,9 @@ from probe.errors import InputError
               help="When the data was exported (epoch s or ISO 8601); empty leave_ts means still "
                    "watching then [default: the latest timestamp in SESSIONS].")
 @click.option("--quality", "quality_reports", multiple=True, metavar="TIMELINE",
-              help="streamprobe report JSON with a per-second timeline, or a `watch "
-                   "--timeline` file (.jsonl, rows keyed by ts and stream_id); repeatable. "
+              help="streamprobe report JSON with a per-second timeline, a `watch "
+                   "--timeline` file (.jsonl, rows keyed by ts and stream_id), or a fleet's "
+                   "Parquet timeline (its parquet directory or a .parquet file); repeatable. "
                    "Joined to sessions by stream (key stream_id, else the file name without "
                    "suffix) and wall-clock time (key started_at = time of t_s 0) for "
                    "time-varying hazard ratios of clarity and freezes.")

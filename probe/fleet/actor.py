@@ -20,6 +20,7 @@ from metrics.watch_tally import StreamSummary
 from probe.errors import InputError
 from probe.fleet.spec import StreamPlan
 from probe.watch.exporter import WatchMetrics
+from probe.watch.loop_lag import LoopLag
 from probe.watch.session import WatchOptions, url_target, view_settings
 from probe.watch.stream import StreamHealth, StreamWatch
 from probe.watch.timeline_file import JsonLinesFile
@@ -35,6 +36,7 @@ class ProbeHealth:
     cpu_cores: float
     streams: dict[str, StreamHealth]
     metrics_address: str | None  # host:port of /metrics
+    loop_lag_ms: float = 0.0  # its event loop's worst lag since the previous report
 
 
 def probe_id_of(probe: str, key: str) -> str:
@@ -62,10 +64,12 @@ class ProbeActor:
             self._address = f"{metrics_host}:{port}"
         self._watches: dict[str, tuple[StreamWatch, asyncio.Task[StreamSummary]]] = {}
         self._cpu = (time.monotonic(), _cpu_s())
+        self._lag = LoopLag()
 
     async def assign(self, plans: list[StreamPlan], fleet_started_s: float) -> None:
         """Watch exactly ``plans`` from now on: streams no longer in it are stopped (their rows
         written), new ones start (a load test's viewer not before its spawn time)."""
+        self._lag.start()
         wanted = {p.key: p for p in plans}
         for key in [k for k in self._watches if k not in wanted]:
             await self._stop_one(key)
@@ -87,17 +91,19 @@ class ProbeActor:
 
     async def health(self) -> ProbeHealth:
         """The probe's health now (see ``ProbeHealth``)."""
+        self._lag.start()
         now_s, cpu_s = time.monotonic(), _cpu_s()
         then_s, then_cpu_s = self._cpu
         self._cpu = (now_s, cpu_s)
         return ProbeHealth(name=self._name, pid=os.getpid(),
                            cpu_cores=(cpu_s - then_cpu_s) / max(now_s - then_s, 1e-3),
                            streams={k: w.health() for k, (w, _) in self._watches.items()},
-                           metrics_address=self._address)
+                           metrics_address=self._address, loop_lag_ms=self._lag.take_max_ms())
 
     async def stop(self) -> dict[str, StreamSummary]:
         """Stop every watch (their timelines completed), stop serving; the summaries by key."""
         summaries = {key: await self._stop_one(key) for key in list(self._watches)}
+        await self._lag.stop()
         self._timeline.close()
         self._metrics.close()
         return summaries

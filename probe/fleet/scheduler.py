@@ -4,17 +4,24 @@ The scheduler starts ``probe_count`` actors, each reserving ``probe_cores`` CPUs
 actor only on a node with that many free, and the fleet refuses to start when the cluster has
 fewer than all of them need). Once a second it asks every probe for its health:
 
+- a probe Ray says died (on a local Ray: whose process is gone) hands its streams at once to
+  the fleet's spare, when it has one: a probe started with the others and given no stream,
+  its imports done, so its streams resume after a join instead of after a process start
+  (seconds on busy cores). The cluster must have the spare's cores free besides the probes',
+  else there is none. Each stream's gap is a ``ProbeGap`` (a probe outage in the timeline,
+  not a stream outage);
 - a probe whose process changed was restarted by Ray (``MAX_RESTARTS``): it gets its streams
-  again at once, and each stream's gap is a ``ProbeGap`` (a probe outage in the timeline, not a
-  stream outage);
+  again, unless they went to the spare (then it is the spare);
 - a probe silent for ``GONE_AFTER_S`` is gone: it is killed for good, its streams are moved to
   live probes with spare cores (``balance.rebalance``) and, for those that do not fit, a new
   probe is started;
-- a probe that dropped or delayed frames, or whose queue is deep (``metrics.probe_health``),
-  was overloaded over that second: an ``OverloadSpan`` for each of its streams.
+- a probe that dropped or delayed frames, whose queue is deep, or whose event loop ran late
+  enough to make a freeze by itself (``metrics.probe_health``), was overloaded over that
+  second: an ``OverloadSpan`` for each of its streams.
 
 At the end every probe stops (its timeline completed), Ray stops if the fleet started it, and
-the parts are merged (``probe.fleet.merge``).
+the parts are merged (``probe.fleet.merge``) into JSON Lines and a Parquet dataset
+(``probe.fleet.parquet``).
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ from probe.fleet.merge import (
     part_rows,
     write_json_lines,
 )
+from probe.fleet.parquet import write_parquet
 from probe.fleet.spec import FleetSpec
 from probe.watch.session import WatchOptions, validate_options, view_settings
 
@@ -180,6 +188,8 @@ class _Fleet:
                     f"the fleet needs {need:.2f} cores ({len(names)} probes of "
                     f"{self.cores:.2f}: {len(self._plans)} streams at their measured cost), "
                     f"the cluster has {have:g}; give fewer streams or more nodes")
+            if need + self.cores <= have + 1e-9:
+                self._names.append(self._new_name())  # the spare: no stream at the start
 
     def _new_name(self) -> str:
         name = f"probe-{self._next_index}"
@@ -228,6 +238,13 @@ class _Fleet:
     async def tick(self) -> None:
         """One round of health: restarts, departures, overloads (see the module)."""
         probes = list(self.probes.values())
+        for probe in probes:
+            if self._options.ray_address is None and not probe.lost and _exited(probe.pid):
+                # A local probe's process is gone: no need to wait for Ray to say so.
+                probe.lost = True
+                self._lose(probe, f"probe {probe.name} (pid {probe.pid}) died: its process "
+                                  "exited")
+                await self._to_spare(probe)
         answers = await asyncio.gather(*(self._call(p, "health") for p in probes),
                                        return_exceptions=True)
         for probe, answer in zip(probes, answers):
@@ -237,6 +254,7 @@ class _Fleet:
             if isinstance(answer, self._ray.exceptions.RayActorError) and not probe.lost:
                 probe.lost = True  # a slow answer is not a death: only Ray's word counts
                 self._lose(probe, f"probe {probe.name} (pid {probe.pid}) died: {_why(answer)}")
+                await self._to_spare(probe)
             if time.monotonic() - probe.last_answer_s > GONE_AFTER_S:
                 await self._gone(probe, _why(answer))
         self.write_service_discovery()
@@ -258,10 +276,27 @@ class _Fleet:
             await self._assign(probe)
             return
         for key, sample in health.streams.items():
-            now = HealthSample(sample.queue_depth, sample.frames_dropped, sample.frames_late)
+            now = HealthSample(sample.queue_depth, sample.frames_dropped, sample.frames_late,
+                               health.loop_lag_ms)
             reasons = overload_reasons(probe.samples.get(key), now)
             probe.samples[key] = now
             self._overload(probe.name, key, reasons, now_s)
+
+    def _spare(self) -> _Probe | None:
+        """A live probe watching nothing, if there is one."""
+        busy = set(self.probe_of.values())
+        return next((p for p in self.probes.values() if p.name not in busy
+                     and p.pid is not None and not p.lost), None)
+
+    async def _to_spare(self, probe: _Probe) -> None:
+        """Hand the streams of ``probe`` (just lost) to the spare, when there is one."""
+        spare = self._spare()
+        if spare is None or probe.name not in self.probe_of.values():
+            return
+        for key, owner in list(self.probe_of.items()):
+            if owner == probe.name:
+                self.probe_of[key] = spare.name
+        await self._assign(spare)
 
     def _lose(self, probe: _Probe, reason: str) -> None:
         """A ``ProbeGap`` from now for each stream of ``probe``."""
@@ -334,6 +369,19 @@ class _Fleet:
                                  metrics_address=p.address) for p in self.probes.values())
 
 
+def _exited(pid: int | None) -> bool:
+    """True when process ``pid`` (on this machine) no longer exists."""
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def _why(err: BaseException) -> str:
     if isinstance(err, asyncio.TimeoutError):
         return "no answer"
@@ -373,6 +421,7 @@ def _finish(options: FleetOptions, fleet: _Fleet, key_of: dict[str, str]) -> Fle
                            fleet.spans, time.time())
     timeline = options.timeline_dir / TIMELINE_NAME
     write_json_lines(timeline, rows)
+    write_parquet(timeline, options.timeline_dir)
     result = FleetResult(streams=tuple(summarize_fleet(rows, key_of)), probes=fleet.records(),
                          probe_gaps=tuple(fleet.gaps), timeline=str(timeline))
     (options.timeline_dir / SUMMARY_NAME).write_text(json.dumps(result.to_dict(), indent=2)

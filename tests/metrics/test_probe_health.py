@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from metrics.probe_health import HealthSample, overload_reasons, summarize_fleet
+from metrics.probe_health import (
+    LOOP_LAG_FREEZE_MS,
+    HealthSample,
+    overload_reasons,
+    summarize_fleet,
+)
 
 
 def test_overload_comes_from_new_drops_late_frames_or_a_deep_queue() -> None:
@@ -11,6 +16,14 @@ def test_overload_comes_from_new_drops_late_frames_or_a_deep_queue() -> None:
     assert overload_reasons(calm, HealthSample(3, 9, 2)) == ("2 frames dropped by the probe",)
     assert overload_reasons(calm, HealthSample(3, 7, 5)) == ("3 frames analysed late",)
     assert overload_reasons(None, HealthSample(60, 0, 0)) == ("analysis queue 60 deep",)
+
+
+def test_an_event_loop_late_enough_to_make_a_freeze_is_overload() -> None:
+    # 150 ms added to one 33 ms frame delay: 183 >= max(3 x 33, 33 + 150), libwebrtc's freeze
+    assert LOOP_LAG_FREEZE_MS == 150
+    assert overload_reasons(None, HealthSample(0, 0, 0, loop_lag_ms=149.9)) == ()
+    assert overload_reasons(None, HealthSample(0, 0, 0, loop_lag_ms=150.0)) == (
+        "event loop 150 ms late",)
 
 
 def test_frozen_seconds_while_the_probe_was_overloaded_are_blamed_on_the_probe() -> None:

@@ -1,6 +1,7 @@
 """``streamprobe fleet`` against a real local Ray (started and stopped by the fleet command the
-test runs; no mocks of Ray): 2 probes, a stream each from the test room (more do not fit these 2 cores beside the room), one probe's process killed
-with SIGKILL mid-run. Its streams come back within 10 s, the gap is a probe outage (an event
+test runs; no mocks of Ray): 2 probes and a spare, a stream each from the test room (more do
+not fit these 2 cores beside the room), one probe's process killed with SIGKILL mid-run. Its
+stream goes to the spare and comes back within 10 s, the gap is a probe outage (an event
 record, not ``connected: false`` rows), and the other probe's stream goes on untouched."""
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ pytestmark = pytest.mark.integration
 RESUME_FLOOR_S = 10.0
 
 
-def test_a_killed_probe_is_restarted_and_its_gap_is_a_probe_outage(tmp_path: Path) -> None:
+def test_a_killed_probes_streams_go_to_the_spare_and_the_gap_is_a_probe_outage(
+        tmp_path: Path) -> None:
     pytest.importorskip("ray")
     port = free_port()
     spec = tmp_path / "spec.toml"
@@ -57,7 +59,10 @@ def test_a_killed_probe_is_restarted_and_its_gap_is_a_probe_outage(tmp_path: Pat
 
     summary = json.loads((tmp_path / "s.json").read_text())
     restarts = {p["name"]: p["restarts"] for p in summary["probes"]}
-    assert restarts == {"probe-0": 1, "probe-1": 0}
+    assert restarts == {"probe-0": 1, "probe-1": 0, "probe-2": 0}  # probe-2: the spare
+    # The spare took the dead probe's stream; restarted, probe-0 is the spare now.
+    shares = {p["name"]: p["streams"] for p in summary["probes"]}
+    assert shares["probe-2"] == shares["probe-0"] + ["a"] == ["a"]
     assert len(part("probe-0")) == 2  # the restarted process wrote a part of its own
 
     records = [json.loads(line) for line in (out / "timeline.jsonl").read_text().splitlines()]
