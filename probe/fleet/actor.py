@@ -20,7 +20,7 @@ from metrics.watch_tally import StreamSummary
 from probe.errors import InputError
 from probe.fleet.spec import StreamPlan
 from probe.watch.exporter import WatchMetrics
-from probe.watch.loop_lag import LoopLag
+from probe.viewer.loop_lag import LoopLag
 from probe.watch.session import WatchOptions, url_target, view_settings
 from probe.watch.stream import StreamHealth, StreamWatch
 from probe.watch.timeline_file import JsonLinesFile

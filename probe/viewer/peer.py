@@ -21,6 +21,7 @@ from aiortc import MediaStreamTrack, RTCPeerConnection
 
 from metrics.analysis import StreamAnalyzer
 from metrics.network import NetSample
+from metrics.probe_health import LOOP_LAG_FREEZE_MS
 from metrics.report import JoinSplit
 from probe.aiortc_hooks import (
     HookLog,
@@ -41,6 +42,7 @@ from probe.signaling import Signaling
 from probe.signaling.ice_servers import peer_configuration
 from probe.viewer import sockets
 from probe.viewer.analysis_worker import AnalysisWorker
+from probe.viewer.loop_lag import LoopLag
 
 # Frames waiting for analysis beyond which clarity is skipped (arrival and stamps still counted).
 MAX_ANALYSIS_BACKLOG = 45
@@ -101,6 +103,10 @@ class ViewResult:
     error_count: int = 0  # errors in analysis, the media pumps or the stats task
     first_error: str | None = None
     frames_dropped_by_probe: int = 0  # video and audio frames not analysed: the queue was full
+    # Seconds of the watch in which the probe's event loop ran LOOP_LAG_FREEZE_MS late or more
+    # (it times frames on that loop), and the worst lag seen (ms).
+    late_loop_s: int = 0
+    worst_loop_lag_ms: float = 0.0
 
     def notes(self) -> tuple[str, ...]:
         """What the report should say about how this run was watched."""
@@ -117,6 +123,11 @@ class ViewResult:
                          f"too slowly; receive buffer {buffer_kib} KiB): loss, freezes and dropped "
                          "frames may be the probe's, not the stream's; raise net.core.rmem_max "
                          "(sysctl) or give the probe a less busy CPU")
+        if self.late_loop_s:
+            notes.append(f"the probe's event loop ran {LOOP_LAG_FREEZE_MS:g} ms late or more in "
+                         f"{self.late_loop_s} s of the run (worst {self.worst_loop_lag_ms:.0f} ms): "
+                         "it times frames on that loop, so freezes then may be the probe's (its "
+                         "CPU was busy), not the stream's; give the probe a less busy CPU")
         return tuple(notes)
 
 
@@ -142,6 +153,9 @@ class Viewer:
         self._receive_buffer_bytes: int | None = None
         self._hooks = HookLog()
         self._errors = ErrorLog()
+        self._lag = LoopLag()
+        self._late_loop_s = 0
+        self._worst_loop_lag_ms = 0.0
         self._end_s: float | None = None  # monotonic end of the watch window
         self._ended: str | None = None
         self._video_done = asyncio.Event()
@@ -211,6 +225,7 @@ class Viewer:
                 raise MediaTimeout(f"the connection to {self._signaling.url} closed before "
                                    "any video arrived")
             tasks.append(asyncio.create_task(self._sample_stats(pc), name="stats"))
+            self._lag.start()
             await self._watch_for(duration_s, failed, pc)
             self._forward_sender_reports()
             self._forward_events()
@@ -221,11 +236,14 @@ class Viewer:
                               self._receive_buffer_bytes,
                               tuple(gate_problems()) + self._hooks.notes(),
                               self._signaling.notes(), self._ended, self._errors.count,
-                              self._errors.first, frames_dropped_by_probe=self.frames_dropped)
+                              self._errors.first, frames_dropped_by_probe=self.frames_dropped,
+                              late_loop_s=self._late_loop_s,
+                              worst_loop_lag_ms=self._worst_loop_lag_ms)
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await self._lag.stop()
             await self._signaling.close()
             await pc.close()
             # Wait for queued analysis so the report covers every frame received.
@@ -338,6 +356,12 @@ class Viewer:
                 for report in log.drain(self._time_bases[kind]):
                     self._submit(self._analyzer.sender_report, kind, report)
 
+    def _account_loop_lag(self) -> None:
+        """Count the second just past when the event loop ran late enough to make a freeze."""
+        lag_ms = self._lag.take_max_ms()
+        self._worst_loop_lag_ms = max(self._worst_loop_lag_ms, lag_ms)
+        self._late_loop_s += lag_ms >= LOOP_LAG_FREEZE_MS
+
     def _forward_events(self) -> None:
         """Hand the receivers' events so far (SSRC changes, keyframe requests) to the analyzer."""
         for kind, counters in self._counters.items():
@@ -375,6 +399,7 @@ class Viewer:
                 ))
             self._forward_sender_reports()
             self._forward_events()
+            self._account_loop_lag()
             await asyncio.sleep(STATS_INTERVAL_S)
 
 
