@@ -3,8 +3,9 @@
 A media-timestamp jump (the RTP time moving much further, or backwards, than the wall clock
 between two arrivals: a sender restarted or the source was switched), an SSRC change (a new RTP
 stream on the same track), a change of picture (size, or the stamp appearing or going away)
-and a keyframe request the viewer sent (a PLI after a loss it could not repair) are listed in the report's ``events`` as ``{t_s, kind, detail}``, ``t_s`` seconds from the
-first frame. None of them is a gap: an audio gap is bounded by the wall clock (``metrics.audio``).
+and a keyframe request the viewer sent (a PLI after a loss it could not repair) are listed in
+the report's ``events`` as ``{t_s, kind, detail}``, ``t_s`` seconds from the first frame. None
+of them is a gap: an audio gap is bounded by the wall clock (``metrics.audio``).
 """
 
 from __future__ import annotations

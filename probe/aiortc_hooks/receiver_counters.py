@@ -48,8 +48,8 @@ class ReceiverCounters:
     streams: dict[int, SequenceLoss] = field(default_factory=dict)  # by media SSRC
     # Timeline events not yet handed on, (monotonic s, kind, detail): a new media SSRC after
     # another ("ssrc_change"), a keyframe asked for ("keyframe_request": a PLI; PLIs less
-    # than KEYFRAME_REQUEST_MERGE_S after the previous one are its repeats, not new requests). Bounded: the viewer drains
-    # it every second, and past PENDING_EVENTS_KEPT the oldest go.
+    # than KEYFRAME_REQUEST_MERGE_S after the previous one are its repeats, not new requests).
+    # Bounded: the viewer drains it every second, and past PENDING_EVENTS_KEPT the oldest go.
     pending_events: deque[tuple[float, str, str]] = field(
         default_factory=lambda: deque(maxlen=PENDING_EVENTS_KEPT))
     _last_pli_s: float = float("-inf")  # monotonic

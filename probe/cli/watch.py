@@ -106,9 +106,10 @@ def watch_options(timeline: Path, duration_s: float | None, window_s: float, cla
 @pattern_options
 @click.pass_context
 def watch(ctx: click.Context, urls: tuple[str, ...], timeline: Path, reports: Path | None,
-          html_to: Path | None, metrics_port: int | None, stream_ids: tuple[str, ...], probe_id: str | None,
-          json_to: str | None, impair: ImpairSpec | None, width: int, height: int, fps: float,
-          codec: str, bitrate_kbps: int, av_offset_ms: float, **run: Any) -> None:
+          html_to: Path | None, metrics_port: int | None, stream_ids: tuple[str, ...],
+          probe_id: str | None, json_to: str | None, impair: ImpairSpec | None, width: int,
+          height: int, fps: float, codec: str, bitrate_kbps: int, av_offset_ms: float,
+          **run: Any) -> None:
     """Watch live streams for hours: each URL (WHEP or janus://) by its own peer in this process.
 
     Without URL the built-in test room starts and its pattern is watched (the pattern and

@@ -19,8 +19,8 @@ from pathlib import Path
 from metrics.watch_tally import StreamSummary
 from probe.errors import InputError
 from probe.fleet.spec import StreamPlan
-from probe.watch.exporter import WatchMetrics
 from probe.viewer.loop_lag import LoopLag
+from probe.watch.exporter import WatchMetrics
 from probe.watch.session import WatchOptions, url_target, view_settings
 from probe.watch.stream import StreamHealth, StreamWatch
 from probe.watch.timeline_file import JsonLinesFile
@@ -69,7 +69,6 @@ class ProbeActor:
     async def assign(self, plans: list[StreamPlan], fleet_started_s: float) -> None:
         """Watch exactly ``plans`` from now on: streams no longer in it are stopped (their rows
         written), new ones start (a load test's viewer not before its spawn time)."""
-        self._lag.start()
         wanted = {p.key: p for p in plans}
         for key in [k for k in self._watches if k not in wanted]:
             await self._stop_one(key)
@@ -90,7 +89,8 @@ class ProbeActor:
         return await watch.run(math.inf)  # until stopped: the scheduler keeps the fleet's time
 
     async def health(self) -> ProbeHealth:
-        """The probe's health now (see ``ProbeHealth``)."""
+        """The probe's health now (see ``ProbeHealth``). The scheduler's first call to a probe
+        (or to one Ray restarted) is this one: the loop-lag ticker starts here."""
         self._lag.start()
         now_s, cpu_s = time.monotonic(), _cpu_s()
         then_s, then_cpu_s = self._cpu

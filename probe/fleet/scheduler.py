@@ -241,10 +241,7 @@ class _Fleet:
         for probe in probes:
             if self._options.ray_address is None and not probe.lost and _exited(probe.pid):
                 # A local probe's process is gone: no need to wait for Ray to say so.
-                probe.lost = True
-                self._lose(probe, f"probe {probe.name} (pid {probe.pid}) died: its process "
-                                  "exited")
-                await self._to_spare(probe)
+                await self._died(probe, "its process exited")
         answers = await asyncio.gather(*(self._call(p, "health") for p in probes),
                                        return_exceptions=True)
         for probe, answer in zip(probes, answers):
@@ -252,9 +249,7 @@ class _Fleet:
                 await self._answered(probe, answer)
                 continue
             if isinstance(answer, self._ray.exceptions.RayActorError) and not probe.lost:
-                probe.lost = True  # a slow answer is not a death: only Ray's word counts
-                self._lose(probe, f"probe {probe.name} (pid {probe.pid}) died: {_why(answer)}")
-                await self._to_spare(probe)
+                await self._died(probe, _why(answer))  # a slow answer is not a death
             if time.monotonic() - probe.last_answer_s > GONE_AFTER_S:
                 await self._gone(probe, _why(answer))
         self.write_service_discovery()
@@ -288,8 +283,10 @@ class _Fleet:
         return next((p for p in self.probes.values() if p.name not in busy
                      and p.pid is not None and not p.lost), None)
 
-    async def _to_spare(self, probe: _Probe) -> None:
-        """Hand the streams of ``probe`` (just lost) to the spare, when there is one."""
+    async def _died(self, probe: _Probe, why: str) -> None:
+        """``probe`` is dead: its streams' gaps start now, and they go to the spare, if any."""
+        probe.lost = True
+        self._lose(probe, f"probe {probe.name} (pid {probe.pid}) died: {why}")
         spare = self._spare()
         if spare is None or probe.name not in self.probe_of.values():
             return

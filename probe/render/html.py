@@ -178,10 +178,11 @@ def _figures(report: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def _thumbnail_groups(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """Thumbnails grouped by the moment they show: each freeze, each low-clarity moment."""
+def thumbnail_groups(thumbnails: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Thumbnails (a report's ``thumbnails``) grouped by the moment they show, each freeze,
+    each low-clarity moment, as ``{moment, t_s, images}`` in time order."""
     groups: dict[tuple[str, int], dict[str, Any]] = {}
-    for thumb in report.get("thumbnails") or []:
+    for thumb in thumbnails:
         key = (thumb.get("moment", "moment"), int(thumb.get("moment_index", 0)))
         group = groups.setdefault(key, {"moment": key[0], "t_s": thumb["t_s"], "images": []})
         group["images"].append(thumb)
@@ -278,7 +279,7 @@ def render_html(reports: list[dict[str, Any]], title: str = "streamprobe report"
                         "warn": _fmt(c.get("warn")), "fail": _fmt(c.get("threshold")),
                         "status": c["status"]} for c in report.get("checks") or []],
             "notes": report.get("notes") or [],
-            "moments": _thumbnail_groups(report)})
+            "moments": thumbnail_groups(report.get("thumbnails") or [])})
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return environment.from_string(PAGE).render(
         title=title, reports=cards,

@@ -125,9 +125,10 @@ class ViewResult:
                          "(sysctl) or give the probe a less busy CPU")
         if self.late_loop_s:
             notes.append(f"the probe's event loop ran {LOOP_LAG_FREEZE_MS:g} ms late or more in "
-                         f"{self.late_loop_s} s of the run (worst {self.worst_loop_lag_ms:.0f} ms): "
-                         "it times frames on that loop, so freezes then may be the probe's (its "
-                         "CPU was busy), not the stream's; give the probe a less busy CPU")
+                         f"{self.late_loop_s} s of the run (worst "
+                         f"{self.worst_loop_lag_ms:.0f} ms): it times frames on that loop, so "
+                         "freezes then may be the probe's (its CPU was busy), not the stream's; "
+                         "give the probe a less busy CPU")
         return tuple(notes)
 
 

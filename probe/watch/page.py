@@ -27,7 +27,14 @@ from typing import Any
 
 from metrics.thumbnails import LOW_CLARITY_MOMENTS, MAX_FREEZE_MOMENTS
 from metrics.watch_tally import StreamSummary
-from probe.render.html import MAX_POINTS, SERIES, Summary, downsample, render_html
+from probe.render.html import (
+    MAX_POINTS,
+    SERIES,
+    Summary,
+    downsample,
+    render_html,
+    thumbnail_groups,
+)
 from probe.stream_identity import utc_iso
 
 KEEP_POINTS = MAX_POINTS  # per series and stream, after compaction
@@ -52,16 +59,6 @@ class _Check:
 
 
 @dataclass
-class _Moment:
-    """One moment's thumbnails, placed in the watch (``t_s`` from the watch's start)."""
-
-    kind: str
-    t_s: float
-    images: list[dict[str, Any]]
-    clarity: float = 0.0
-
-
-@dataclass
 class StreamPage:
     """What the page keeps of one stream; fed by its watch (``window``, ``outage``) on the
     event loop, read by ``WatchPage.snapshot``."""
@@ -75,20 +72,23 @@ class StreamPage:
     events: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=MAX_EVENTS))
     freezes_seen: int = 0
     events_seen: int = 0
-    freeze_moments: deque[_Moment] = field(
+    # Moments as ``thumbnail_groups`` gives them, placed in the watch; the lowest-clarity ones
+    # in a heap by -clarity (its root the highest kept), a count breaking ties.
+    freeze_moments: deque[dict[str, Any]] = field(
         default_factory=lambda: deque(maxlen=MAX_FREEZE_MOMENTS))
-    lowest: list[tuple[float, int, _Moment]] = field(default_factory=list)  # a max-heap by -c
+    lowest: list[tuple[float, int, dict[str, Any]]] = field(default_factory=list)
     checks: dict[str, _Check] = field(default_factory=dict)
     latest: dict[str, Any] | None = None
     latest_started_s: float = 0.0
     windows: dict[str, int] = field(default_factory=lambda: {"pass": 0, "warn": 0, "fail": 0})
     outage_event: dict[str, Any] | None = None  # the outage in progress, as drawn
-    outage_span_s: tuple[float, float] = (0.0, 0.0)
     end_s: float = 0.0
     _moments_seen: int = 0
 
     def window(self, report: dict[str, Any], started_s: float) -> None:
-        """A closed window's report (its JSON form) whose ``t_s`` 0 is ``started_s`` (UTC)."""
+        """A closed window's report (its JSON form) whose ``t_s`` 0 is ``started_s`` (UTC); media
+        flowed in it, so an outage in progress has ended."""
+        self.outage_event = None
         offset = started_s - self.origin_s
         for row in report.get("timeline") or []:
             for series in SERIES:
@@ -114,18 +114,11 @@ class StreamPage:
         """A second without media starting at ``ts`` (UTC epoch s)."""
         t_s = ts - self.origin_s
         if self.outage_event is None:
-            self.outage_event = {"t_s": t_s, "kind": "outage", "detail": "no media"}
+            self.outage_event = {"t_s": t_s, "kind": "outage"}
             self._event(self.outage_event)
-            self.outage_span_s = (t_s, t_s)
-        self.outage_span_s = (self.outage_span_s[0], t_s + 1.0)
-        self.outage_event["detail"] = (
-            f"no media for {self.outage_span_s[1] - self.outage_span_s[0]:.0f} s")
+        self.outage_event["detail"] = f"no media for {t_s + 1.0 - self.outage_event['t_s']:.0f} s"
         self._point("fps", t_s, 0.0)
         self.end_s = max(self.end_s, t_s + 1.0)
-
-    def media(self) -> None:
-        """Media flows again (a measured second was written): the outage, if any, has ended."""
-        self.outage_event = None
 
     def _event(self, event: dict[str, Any]) -> None:
         self.events.append(event)
@@ -139,22 +132,18 @@ class StreamPage:
             self.series[key] = list(zip(xs, ys))
 
     def _moments(self, thumbnails: Sequence[dict[str, Any]], offset: float) -> None:
-        groups: dict[tuple[str, int], _Moment] = {}
-        for thumb in thumbnails:
-            key = (thumb["moment"], int(thumb.get("moment_index", 0)))
-            moment = groups.setdefault(key, _Moment(key[0], offset + thumb["t_s"], []))
-            moment.images.append({**thumb, "t_s": offset + thumb["t_s"]})
-            if thumb.get("clarity") is not None:
-                moment.clarity = float(thumb["clarity"])
-        for moment in groups.values():
-            self._moments_seen += 1
-            if moment.kind != "low_clarity":
-                self.freeze_moments.append(moment)
+        placed = [{**thumb, "t_s": offset + thumb["t_s"]} for thumb in thumbnails]
+        for group in thumbnail_groups(placed):
+            if group["moment"] != "low_clarity":
+                self.freeze_moments.append(group)
                 continue
-            entry = (-moment.clarity, self._moments_seen, moment)
+            self._moments_seen += 1
+            clarity = next((float(i["clarity"]) for i in group["images"]
+                            if i.get("clarity") is not None), 0.0)
+            entry = (-clarity, self._moments_seen, group)
             if len(self.lowest) < LOW_CLARITY_MOMENTS:
                 heapq.heappush(self.lowest, entry)
-            elif -entry[0] < -self.lowest[0][0]:
+            elif clarity < -self.lowest[0][0]:
                 heapq.heapreplace(self.lowest, entry)
 
     def report(self, summary: StreamSummary | None) -> dict[str, Any]:
@@ -180,7 +169,7 @@ class StreamPage:
                              "earlier ones are not")
         moments = [*self.freeze_moments, *(m for _, _, m in self.lowest)]
         thumbnails = [{**image, "moment_index": index} for index, moment in enumerate(moments)
-                      for image in moment.images]
+                      for image in moment["images"]]
         stutter = {**(latest.get("stutter") or {}), "freezes": list(self.freezes),
                    "freeze_count": self.freezes_seen,
                    "freeze_total_s": sum(f["duration_s"] for f in self.freezes)}

@@ -215,9 +215,9 @@ async def _keep_page(page: WatchPage, watches: list[StreamWatch], every_s: float
     rendered = 0
     while True:
         await asyncio.sleep(every_s)
-        if page.windows_closed() == rendered:
+        if (closed := page.windows_closed()) == rendered:
             continue
-        rendered = page.windows_closed()
+        rendered = closed
         summaries = tuple(w.tally.result() for w in watches)
         # A failure to write ends this task only; the last write, at the end, reports it.
         await asyncio.to_thread(page.write, page.snapshot(summaries), summaries)

@@ -230,7 +230,6 @@ class StreamWatch:
                 self._reports.write([{**placed, "probe_id": self.target.probe_id}])
             if self._page is not None:
                 self._page.window(placed, window.started_s)
-                self._page.media()
         rows = []
         for row in report.timeline:
             ts = window.started_s + row.t_s

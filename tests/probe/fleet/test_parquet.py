@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from metrics.retention.timelines import load_quality_reports
+from metrics.retention.timelines import QualityRuns, load_quality_reports
 from probe.fleet.merge import write_json_lines
 from probe.fleet.parquet import write_parquet
 
@@ -49,8 +49,8 @@ def test_partitions_by_stream_and_hour_and_reads_back_as_the_json_lines(tmp_path
     # every row but the overloaded ones (the outage second takes the clarity before it)
     assert from_parquet.seconds == from_jsonl.seconds == 2 * 60 - 2
 
-    def runs(q: object) -> list[tuple[object, ...]]:
-        return sorted(zip(q.stream_id, q.start_s, q.end_s, q.clarity, q.frozen))  # type: ignore[attr-defined]
+    def runs(q: QualityRuns) -> list[tuple[object, ...]]:
+        return sorted(zip(q.stream_id, q.start_s, q.end_s, q.clarity, q.frozen))
 
     assert runs(from_parquet) == runs(from_jsonl) and len(runs(from_jsonl)) > 20
 

@@ -68,7 +68,6 @@ def test_an_outage_is_one_event_with_its_length_and_zero_frame_rate() -> None:
     for second in range(10, 17):
         page.outage(ORIGIN_S + second)
     page.window(window(), ORIGIN_S + 17)
-    page.media()
     page.outage(ORIGIN_S + 40)
     events = page.report(None)["events"]
     assert [(e["t_s"], e["kind"], e["detail"]) for e in events] == [
