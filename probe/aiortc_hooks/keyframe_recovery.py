@@ -3,10 +3,12 @@
 aiortc's video jitter buffer waits at a missing packet until 512 newer packets have arrived
 (seconds at a few Mbps) before it skips the gap, so after a 0.5 s outage an aiortc viewer stays
 frozen for about 3 s where Chromium freezes for the outage plus a keyframe round trip. The probe
-must see what a viewer sees, so it follows libwebrtc's policy instead: when the packet at the
-buffer has not released a frame for ``GAP_WAIT_MS`` (enough for a NACK retransmission to arrive)
-and a packet is missing in it, drop what is buffered, send a PLI, and decode nothing until a keyframe
-starts (libwebrtc never decodes a frame whose references are lost; it shows the last frame).
+must see what a viewer sees, so it follows libwebrtc's policy instead. On joining, nothing is
+decoded before a keyframe, and the first packet of anything else asks for one. When the packet
+at the buffer has not released a frame for ``GAP_WAIT_MS`` (enough for a NACK retransmission to
+arrive) and a packet is missing in it, drop what is buffered, send a PLI, and decode nothing
+until a keyframe starts (libwebrtc never decodes a frame whose references are lost; it shows the
+last frame).
 While waiting, the packets of the newest frame are kept, so a keyframe whose first packet
 arrives behind later ones (reordering) is still whole.
 
@@ -86,7 +88,11 @@ class _Recovery:
         self._codecs = codecs
         self._progress_s = time.monotonic()
         self._progress_origin: int | None = None
-        self.awaiting_keyframe = False
+        # A viewer joins mid-stream: nothing decodes until a keyframe, and its first packet of a
+        # delta frame asks for one at once (libwebrtc's RtpVideoStreamReceiver2 requests a key
+        # frame when the first frame it completes is not one), not only when the sender happens
+        # to send one.
+        self.awaiting_keyframe = True
         self._awaited_timestamp: int | None = None  # the frame whose packets are kept meanwhile
         self._requested_s = 0.0
 
@@ -104,8 +110,9 @@ class _Recovery:
         """Drop the buffered packets and stop asking for the ones given up on (as libwebrtc
         clears its NACK list at a keyframe): late retransmissions of them would otherwise land far
         behind the new head and make aiortc reset its buffer again."""
-        self._buffer.remove(self._buffer.capacity)
-        self._buffer._origin = None
+        if self._buffer._origin is not None:  # else empty (aiortc's remove needs an origin)
+            self._buffer.remove(self._buffer.capacity)
+            self._buffer._origin = None
         if self._nacks is not None:
             self._nacks.missing.clear()
 

@@ -58,9 +58,13 @@ class ReceiverCounters:
         """Loss counts over every media SSRC this receiver has seen."""
         return sum((s.counts() for s in self.streams.values()), LossCounts())
 
-    def drain_events(self) -> list[tuple[float, str, str]]:
-        """The events seen since the last call, oldest first."""
-        events = list(self.pending_events)
+    def drain_events(self, first_frame_s: float | None) -> list[tuple[float, str, str]]:
+        """The events seen since the last call, oldest first. A keyframe request before
+        ``first_frame_s`` (monotonic s; None: no frame yet) is the one a viewer sends on joining
+        mid-stream: counted in ``plis``, but no picture was lost, so it is not an event."""
+        events = [event for event in self.pending_events
+                  if event[1] != "keyframe_request"
+                  or (first_frame_s is not None and event[0] >= first_frame_s)]
         self.pending_events.clear()
         return events
 

@@ -168,7 +168,7 @@ class _Fleet:
         self._ray = ray
         self._options = options
         self._plans = {p.key: p for p in options.spec.streams}
-        self._started_s = time.time()
+        self._started_s = time.time()  # reset once the probes are up (``start``)
         self.probes: dict[str, _Probe] = {}
         self.probe_of: dict[str, str] = {}
         self.gaps: list[ProbeGap] = []
@@ -223,6 +223,9 @@ class _Fleet:
             if isinstance(answer, BaseException):
                 raise InputError(f"probe {probe.name} did not start: {_why(answer)}")
             probe.pid, probe.address = answer.pid, answer.metrics_address
+        # A load test's spawn times count from here, as --duration does: not from before the
+        # probes started (Ray takes seconds), which would start every viewer at once.
+        self._started_s = time.time()
         await asyncio.gather(*(self._assign(p) for p in self.probes.values()))
 
     async def _call(self, probe: _Probe, method: str, *args: Any,

@@ -7,6 +7,7 @@ requests; ``AudioEncodePipeline`` encodes 20 ms Opus frames.
 from __future__ import annotations
 
 import fractions
+import time
 
 import av
 
@@ -17,8 +18,12 @@ VIDEO_TIME_BASE = fractions.Fraction(1, 90000)
 FULL_HD_ROWS = 1080
 AUDIO_TIME_BASE = fractions.Fraction(1, AUDIO_SAMPLE_RATE)
 AUDIO_FRAME_SAMPLES = 960  # 20 ms at 48 kHz, the WebRTC Opus frame
-# Keyframe requests closer together than this are merged (one keyframe serves them all).
-KEYFRAME_REQUEST_MIN_GAP_FRAMES = 5
+# A keyframe request closer than this to the last keyframe waits for the gap to end (one keyframe
+# then serves every request of the gap): libwebrtc's sender keeps 300 ms between the keyframes it
+# sends on request (kMinKeyframeSendIntervalMs, video/encoder_rtcp_feedback.cc). libwebrtc drops
+# such a request and relies on the viewer asking again; the room serves it when the gap ends, since
+# not every viewer asks again. A gap in time, not frames: 5 frames were a whole second at 5 fps.
+KEYFRAME_REQUEST_MIN_GAP_S = 0.3
 
 def video_encoder_name(encoding: VideoEncoding) -> str:
     """FFmpeg's name of the encoder for ``encoding.codec``."""
@@ -75,44 +80,36 @@ class VideoEncodePipeline:
         self.fps = fps
         self.broadcast = broadcast
         self._ctx: av.VideoCodecContext | None = None
-        self._frames_since_keyframe = 0
-        self._request_deferred = False  # the last frame saw a request too close to a keyframe
+        self._last_keyframe_s: float | None = None  # monotonic s
 
-    @property
-    def keyframe_due(self) -> bool:
-        """A keyframe was asked for and the next frame encoded will be one (requests closer
-        than ``KEYFRAME_REQUEST_MIN_GAP_FRAMES`` to the last keyframe wait for that gap)."""
-        return (self.broadcast.keyframe_requested.is_set()
-                and self._frames_since_keyframe >= KEYFRAME_REQUEST_MIN_GAP_FRAMES)
-
-    @property
-    def keyframe_urgent(self) -> bool:
-        """A keyframe is due for a request that came after the last frame: worth encoding now,
-        not at the next frame tick (a deferred request is served at the regular cadence)."""
-        return self.keyframe_due and not self._request_deferred
+    def keyframe_wait_s(self) -> float | None:
+        """Seconds until an asked-for keyframe may be encoded (0.0: the next frame will be one;
+        None: nobody asked). Requests within ``KEYFRAME_REQUEST_MIN_GAP_S`` of the last keyframe
+        wait for the gap to end."""
+        if not self.broadcast.keyframe_requested.is_set():
+            return None
+        if self._last_keyframe_s is None:
+            return 0.0
+        return max(0.0, self._last_keyframe_s + KEYFRAME_REQUEST_MIN_GAP_S - time.monotonic())
 
     def restart(self) -> None:
         """Forget the encoder: the next frame opens a new one (a new source restarts its pts,
         and libvpx rejects pts below those it already encoded)."""
         self._ctx = None
-        self._frames_since_keyframe = 0
-        self._request_deferred = False
+        self._last_keyframe_s = None
 
     def encode(self, frame: av.VideoFrame) -> list[av.Packet]:
         """Encode one frame (runs in a worker thread); forces a keyframe when one was asked for."""
         if self._ctx is None or (self._ctx.width, self._ctx.height) != (frame.width, frame.height):
             self._ctx = open_video_encoder(self.encoding, frame.width, frame.height, self.fps)
-        due = self.keyframe_due
-        self._request_deferred = self.broadcast.keyframe_requested.is_set() and not due
-        if due:
+        if self.keyframe_wait_s() == 0.0:
             frame.pict_type = av.video.frame.PictureType.I
         packets = self._ctx.encode(frame)
         for packet in packets:
             packet.time_base = VIDEO_TIME_BASE
             if packet.is_keyframe:
-                self._frames_since_keyframe = 0
+                self._last_keyframe_s = time.monotonic()
                 self.broadcast.keyframe_requested.clear()
-        self._frames_since_keyframe += 1
         return packets
 
 

@@ -105,7 +105,7 @@ class PatternSource:
             next_s += period_s
 
     async def _frame_due(self, next_s: float) -> None:
-        """Wait until ``next_s`` (monotonic s), or only until a keyframe is asked for.
+        """Wait until ``next_s`` (monotonic s), or only until an asked-for keyframe may be sent.
 
         A viewer that lost packets (or just joined) asks for a keyframe; rendering it at once,
         rather than at the next frame tick, keeps the room's own share of the recovery to the
@@ -113,10 +113,13 @@ class PatternSource:
         responsive sender sees it, and not up to a frame interval more of the room's making.
         """
         requested = self._video.broadcast.keyframe_requested
-        while (delay_s := next_s - time.monotonic()) > 0 and not self._video.keyframe_urgent:
-            if requested.is_set():  # too soon after a keyframe: served at the regular tick
-                await asyncio.sleep(delay_s)
+        while (delay_s := next_s - time.monotonic()) > 0:
+            wait_s = self._video.keyframe_wait_s()
+            if wait_s == 0.0:
                 return
+            if wait_s is not None:  # too soon after a keyframe: at the gap's end or the tick
+                await asyncio.sleep(min(delay_s, wait_s))
+                continue
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay_s):
                     await requested.wait()

@@ -366,7 +366,7 @@ class Viewer:
     def _forward_events(self) -> None:
         """Hand the receivers' events so far (SSRC changes, keyframe requests) to the analyzer."""
         for kind, counters in self._counters.items():
-            for t_s, event, detail in counters.drain_events():
+            for t_s, event, detail in counters.drain_events(self._first_frame_s):
                 self._submit(self._analyzer.stream_event, t_s, event, f"{kind} {detail}")
 
     async def _sample_stats(self, pc: RTCPeerConnection) -> None:

@@ -13,6 +13,7 @@ from tests.support.chromium import chromium
 
 SPEC = PatternSpec(width=640, height=360, fps=30.0)
 WATCH_S = 12.0
+FIRST_FRAME_ALLOWANCE_S = 0.5  # the probe's watch starts at its first frame, a little after
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,11 @@ class FreezeComparison:
     # The probe's first frame, s after its request (the room starts each viewer's impairment
     # schedule when that viewer's session is set up, about then).
     probe_first_frame_s: float | None = None
+    # Chromium's side from 50 ms polls of getStats, s after its WHEP answer (its schedule's
+    # start, about): its first decoded frame, and each freeze as (start s, duration s), the start
+    # being when the count rose less the duration (to within a poll).
+    chromium_first_frame_s: float | None = None
+    chromium_freezes: tuple[tuple[float, float], ...] = field(default=())
 
 
 async def compare_freezes(profile: str, fps: float = SPEC.fps,
@@ -42,13 +48,47 @@ async def compare_freezes(profile: str, fps: float = SPEC.fps,
         report = await asyncio.create_task(run_check(CheckOptions(url=room.whep_url(),
                                                                   duration_s=watch_s)))
         stats = await page.evaluate("window.inboundVideoStats()")
+        log = await page.evaluate("window.freezeLog")
         await page.evaluate("window.leave()")
     ours = [f for f in report.stutter.freezes if f.kind == "delivery"]
     return FreezeComparison(stats["freezeCount"], stats["totalFreezesDuration"],
                             stats["framesDecoded"], len(ours), sum(f.duration_s for f in ours),
                             stats.get("pauseCount", 0), report.stutter.pause_count,
                             tuple((f.start_s, f.duration_s) for f in ours),
-                            _seconds(report.latency.time_to_first_frame_ms))
+                            _seconds(report.latency.time_to_first_frame_ms),
+                            _seconds(log["firstFrameMs"]),
+                            tuple((f["countedMs"] / 1000.0 - f["durationS"], f["durationS"])
+                                  for f in log["freezes"]))
+
+
+@dataclass(frozen=True)
+class ChromiumPair:
+    """Two Chromium viewers of one impaired room, the second joining as the probe does: the
+    reference's agreement with itself."""
+
+    first_count: int
+    second_count: int
+
+
+async def compare_chromium_pair(profile: str, fps: float = SPEC.fps,
+                                watch_s: float = WATCH_S) -> ChromiumPair:
+    """Chromium's getStats freezeCount for two pages: one joins, then the other, as in
+    ``compare_freezes`` the probe joins after Chromium; both watch for ``watch_s`` and more."""
+    spec = PatternSpec(width=SPEC.width, height=SPEC.height, fps=fps)
+    async with (TestRoom(RoomConfig(pattern=spec, impair=parse_impair_spec(profile))) as room,
+                chromium() as browser):
+        pages = []
+        for _ in range(2):
+            page = await browser.new_page()
+            await page.goto(f"http://localhost:{room.port}/view/pattern")
+            await page.evaluate("window.joined")
+            pages.append(page)
+        await asyncio.sleep(watch_s + FIRST_FRAME_ALLOWANCE_S)
+        counts = [(await page.evaluate("window.inboundVideoStats()"))["freezeCount"]
+                  for page in pages]
+        for page in pages:
+            await page.evaluate("window.leave()")
+    return ChromiumPair(*counts)
 
 
 def _seconds(ms: float | None) -> float | None:

@@ -129,6 +129,18 @@ def test_repeated_plis_within_a_second_are_one_keyframe_request() -> None:
     for t_s in (10.0, 10.2, 10.4, 10.6, 10.6 + KEYFRAME_REQUEST_MERGE_S, 30.0):
         counters.pli_sent(t_s)
     assert counters.plis == 6
-    assert [(t, kind) for t, kind, _ in counters.drain_events()] == [
+    assert [(t, kind) for t, kind, _ in counters.drain_events(first_frame_s=5.0)] == [
         (10.0, "keyframe_request"), (11.6, "keyframe_request"), (30.0, "keyframe_request")]
-    assert counters.drain_events() == []
+    assert counters.drain_events(first_frame_s=5.0) == []
+
+
+def test_the_keyframe_request_of_a_viewer_joining_mid_stream_is_counted_but_not_an_event() -> None:
+    counters = ReceiverCounters()
+    counters.pli_sent(1.0)  # the first packet was a delta frame: asked before any frame
+    assert counters.drain_events(first_frame_s=None) == []
+    counters.pli_sent(1.5)  # repeated, and answered by the first frame at 1.6 s
+    counters.pending_events.append((1.7, "ssrc_change", "SSRC 1 -> 2"))
+    counters.pli_sent(4.0)  # a loss after the first frame: an event
+    assert [(t, kind) for t, kind, _ in counters.drain_events(first_frame_s=1.6)] == [
+        (1.7, "ssrc_change"), (4.0, "keyframe_request")]
+    assert counters.plis == 3
