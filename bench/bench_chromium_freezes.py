@@ -10,6 +10,7 @@ reason, outage by outage. Then (not in --quick) two Chromium viewers watch the s
 the second in the probe's place: the reference's agreement with itself. Exits 1 when a floor is
 missed.
 Usage: python bench/bench_chromium_freezes.py [--quick] [--schedules N] [--skip-profiles]
+       [--clock session|shared|both]
 """
 
 from __future__ import annotations
@@ -75,17 +76,17 @@ def _freezes(freezes: tuple[tuple[float, float], ...], offset_s: float | None) -
 
 
 def describe(run: FreezeComparison) -> str:
-    """Both sides' counts and totals, then their freezes on one clock: s after each viewer's
-    session was set up, when its impairment schedule starts (the probe's from its first frame
-    plus its time to first frame)."""
+    """Both sides' counts and totals, then their freezes on the schedule's clock (s from its
+    start: each viewer's own session, or Chromium's when shared)."""
     first = (f"{run.chromium_first_frame_s:.2f}" if run.chromium_first_frame_s is not None
              else "?")
-    probe_first = f"{run.probe_first_frame_s:.2f}" if run.probe_first_frame_s is not None else "?"
+    probe_zero_s = run.probe_first_frame_on_schedule_s
+    probe_first = f"{probe_zero_s:.2f}" if probe_zero_s is not None else "?"
     return (f"chromium {run.chromium_count} ({run.chromium_total_s:.3f} s, pauses "
             f"{run.chromium_pauses}), probe {run.probe_count} ({run.probe_total_s:.3f} s, pauses "
             f"{run.probe_pauses}); first frames chromium {first} s, probe {probe_first} s; "
             f"chromium [{_freezes(run.chromium_freezes, None)}], "
-            f"probe [{_freezes(run.probe_freezes, run.probe_first_frame_s)}]")
+            f"probe [{_freezes(run.probe_freezes, probe_zero_s)}]")
 
 
 # A freeze starts at the last frame before its outage: up to a frame interval before it, plus
@@ -109,11 +110,11 @@ def explain(run: FreezeComparison, impair: str, fps: float) -> str:
     for index, outage in enumerate(outages):
         end_s = outage.start_s + outage.duration_s
         chromium = _counted(run.chromium_freezes, None, outage.start_s, end_s, fps)
-        probe = _counted(run.probe_freezes, run.probe_first_frame_s, outage.start_s, end_s,
-                         fps)
+        probe = _counted(run.probe_freezes, run.probe_first_frame_on_schedule_s, outage.start_s,
+                         end_s, fps)
         if (chromium is None) == (probe is None):
             continue
-        who, first_s = (("probe", run.probe_first_frame_s) if probe is None
+        who, first_s = (("probe", run.probe_first_frame_on_schedule_s) if probe is None
                         else ("chromium", run.chromium_first_frame_s))
         counted = chromium if probe is None else probe
         where = (f"the {outage.duration_s:g} s outage at {outage.start_s:g} s froze "
@@ -153,11 +154,15 @@ async def profiles(repeats: int) -> int:
     return failures
 
 
-async def schedules(cases: dict[str, tuple[str, float]]) -> int:
+CLOCKS = {"session": "each viewer's schedule from its own session's set-up",
+          "shared": "one schedule for both, from Chromium's session: the same moments lost"}
+
+
+async def schedules(cases: dict[str, tuple[str, float]], shared_clock: bool = False) -> int:
     """One run per schedule; returns how many counts were equal."""
     equal = 0
     for name, (impair, fps) in cases.items():
-        run = await compare_freezes(impair, fps=fps, watch_s=WATCH_S)
+        run = await compare_freezes(impair, fps=fps, watch_s=WATCH_S, shared_clock=shared_clock)
         same = run.chromium_count == run.probe_count
         equal += same
         print(f"  {name} [{impair} @ {fps:g} fps]: {describe(run)} "
@@ -165,39 +170,42 @@ async def schedules(cases: dict[str, tuple[str, float]]) -> int:
     return equal
 
 
-async def main(quick: bool, random_count: int, skip_profiles: bool) -> int:
+async def main(quick: bool, random_count: int, skip_profiles: bool, clocks: list[str]) -> int:
     failures = 0 if quick or skip_profiles else await profiles(5)
-    print("adversarial schedules:")
+    print("adversarial schedules (clock: session):")
     chosen = {k: ADVERSARIAL[k] for k in QUICK} if quick else ADVERSARIAL
     equal = await schedules(chosen)
     print(f"adversarial: counts equal on {equal}/{len(chosen)}")
     count = 2 if quick else random_count
-    print(f"seeded random schedules (seeds 1..{count}):")
-    equal = await schedules({f"seed {seed}": random_schedule(seed)
-                             for seed in range(1, count + 1)})
-    share = equal / count
-    ok = share >= 0.9 and (quick or count >= 20)
-    failures += not ok
-    print(f"random: counts equal on {equal}/{count} = {share:.0%} (floor 90 % of at least 20) "
-          f"{'ok' if ok else 'MISSED'}")
-    if not quick:
-        await reference_agreement(count)
+    seeded = {f"seed {seed}": random_schedule(seed) for seed in range(1, count + 1)}
+    for clock in clocks:
+        print(f"seeded random schedules (seeds 1..{count}), clock {clock}: {CLOCKS[clock]}:")
+        equal = await schedules(seeded, shared_clock=clock == "shared")
+        share = equal / count
+        ok = share >= 0.9 and (quick or count >= 20)
+        failures += not ok
+        print(f"random, clock {clock}: counts equal on {equal}/{count} = {share:.0%} "
+              f"(floor 90 % of at least 20) {'ok' if ok else 'MISSED'}")
+    for clock in clocks if not quick else ():
+        await reference_agreement(seeded, clock)
     return 1 if failures else 0
 
 
-async def reference_agreement(count: int) -> None:
+async def reference_agreement(seeded: dict[str, tuple[str, float]], clock: str) -> None:
     """The reference against itself: two Chromium viewers, the second in the probe's place, on
     the same seeded schedules; how often they count the same is what one run can show."""
-    print(f"reference: two Chromium viewers on the same schedules (seeds 1..{count}):")
+    print(f"reference: two Chromium viewers on the same schedules, clock {clock}:")
     equal = 0
-    for seed in range(1, count + 1):
-        impair, fps = random_schedule(seed)
-        pair = await compare_chromium_pair(impair, fps=fps, watch_s=WATCH_S)
-        equal += pair.first_count == pair.second_count
-        print(f"  seed {seed}: chromium {pair.first_count}, second chromium {pair.second_count}"
-              f" {'equal' if pair.first_count == pair.second_count else 'MISMATCH'}")
-    print(f"reference: two Chromium viewers' counts equal on {equal}/{count} = "
-          f"{equal / count:.0%} (no floor: the agreement one run per schedule can show)")
+    for name, (impair, fps) in seeded.items():
+        pair = await compare_chromium_pair(impair, fps=fps, watch_s=WATCH_S,
+                                           shared_clock=clock == "shared")
+        same = pair.first_count == pair.second_count
+        equal += same
+        print(f"  {name}: chromium {pair.first_count}, second chromium {pair.second_count}"
+              f" {'equal' if same else 'MISMATCH'}")
+    print(f"reference, clock {clock}: two Chromium viewers' counts equal on {equal}/"
+          f"{len(seeded)} = {equal / len(seeded):.0%} (no floor: what one run per schedule "
+          "can show)")
 
 
 if __name__ == "__main__":
@@ -207,5 +215,8 @@ if __name__ == "__main__":
     parser.add_argument("--schedules", type=int, default=20, help="random schedules (seeds 1..N)")
     parser.add_argument("--skip-profiles", action="store_true",
                         help="only the schedules (the profiles' medians take 20 runs)")
+    parser.add_argument("--clock", choices=[*CLOCKS, "both"], default="both",
+                        help="whose set-up the random schedules count from (see CLOCKS)")
     args = parser.parse_args()
-    sys.exit(asyncio.run(main(args.quick, args.schedules, args.skip_profiles)))
+    chosen_clocks = list(CLOCKS) if args.clock == "both" else [args.clock]
+    sys.exit(asyncio.run(main(args.quick, args.schedules, args.skip_profiles, chosen_clocks)))

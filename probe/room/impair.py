@@ -28,11 +28,13 @@ from probe.room.impair_spec import RATE_QUEUE_LIMIT_MS, ImpairSpec
 class ImpairedLink:
     """The scheduler for one direction of one peer connection, seeded and reproducible."""
 
-    def __init__(self, spec: ImpairSpec, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, spec: ImpairSpec, loop: asyncio.AbstractEventLoop,
+                 started_s: float | None = None) -> None:
         self.spec = spec
         self._loop = loop
         self._random = random.Random(spec.seed)
-        self._start_s = loop.time()
+        # The outage schedule's zero (loop s): now, unless another link's is shared.
+        self.started_s = loop.time() if started_s is None else started_s
         self._bad = False  # Gilbert–Elliott state
         # Gilbert–Elliott: leave the bad state with 1/burst; enter it so the mean loss is `loss`.
         self._p_leave_bad = 1.0 / spec.burst
@@ -46,7 +48,7 @@ class ImpairedLink:
         self._timer: asyncio.TimerHandle | None = None
 
     def _in_outage(self, now_s: float) -> bool:
-        elapsed_s = now_s - self._start_s
+        elapsed_s = now_s - self.started_s
         return any(o.start_s <= elapsed_s < o.start_s + o.duration_s for o in self.spec.outages)
 
     def _lost(self) -> bool:
@@ -111,9 +113,11 @@ class ImpairedLink:
         return impaired
 
 
-def impair_peer_connection(pc: RTCPeerConnection, spec: ImpairSpec, log: HookLog) -> ImpairedLink:
+def impair_peer_connection(pc: RTCPeerConnection, spec: ImpairSpec, log: HookLog,
+                           started_s: float | None = None) -> ImpairedLink:
     """Impair everything ``pc`` sends from now on; call after ICE gathering (local description
-    set). ``probe.aiortc_hooks.send_path`` puts the link in front of the send path."""
-    link = ImpairedLink(spec, asyncio.get_running_loop())
+    set). Its outages count from ``started_s`` (loop s; None: now).
+    ``probe.aiortc_hooks.send_path`` puts the link in front of the send path."""
+    link = ImpairedLink(spec, asyncio.get_running_loop(), started_s)
     send_path.install(pc, link.wrap, log)
     return link

@@ -72,6 +72,9 @@ class RoomConfig:
     encoding: VideoEncoding = field(default_factory=VideoEncoding)
     token: str | None = None
     impair: ImpairSpec | None = None  # applied to what the room sends each viewer
+    # False: each viewer's outages count from its own session's set-up. True: from the first
+    # impaired viewer's, so every viewer loses the same moments (an outage of the sender's).
+    impair_shared_clock: bool = False
     limits: RoomLimits = field(default_factory=RoomLimits)
 
 
@@ -102,6 +105,7 @@ class TestRoom:
         # On a loopback host every party is on this host: media stays on 127.0.0.1 too.
         self._loopback = is_loopback_host(self.config.host)
         self.hooks = HookLog()
+        self._impair_origin_s: float | None = None  # loop s; see RoomConfig.impair_shared_clock
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -282,7 +286,10 @@ class TestRoom:
                 session.consent = MediaConsent()
                 session.consent.install(pc, self.hooks)
             if kind == "whep" and self.config.impair is not None and not self.config.impair.is_clean:
-                session.link = impair_peer_connection(pc, self.config.impair, self.hooks)
+                session.link = impair_peer_connection(pc, self.config.impair, self.hooks,
+                                                      self._impair_origin_s)
+                if self.config.impair_shared_clock and self._impair_origin_s is None:
+                    self._impair_origin_s = session.link.started_s
         except OperationError as err:
             return _text(400, f"cannot use this offer: {err} (this room sends "
                               f"{stream.encoding.codec.upper()} video and Opus audio)")

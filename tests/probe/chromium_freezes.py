@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 
 from probe.check import CheckOptions, run_check
@@ -34,31 +35,43 @@ class FreezeComparison:
     # being when the count rose less the duration (to within a poll).
     chromium_first_frame_s: float | None = None
     chromium_freezes: tuple[tuple[float, float], ...] = field(default=())
+    # The probe's first frame on the schedule's clock: its time to first frame, plus (with a
+    # shared clock, which starts at Chromium's session) how long after Chromium it asked.
+    probe_first_frame_on_schedule_s: float | None = None
 
 
-async def compare_freezes(profile: str, fps: float = SPEC.fps,
-                          watch_s: float = WATCH_S) -> FreezeComparison:
-    """Chromium's getStats freezeCount/totalFreezesDuration next to the probe's delivery freezes."""
-    impair = parse_impair_spec(profile)
-    spec = PatternSpec(width=SPEC.width, height=SPEC.height, fps=fps)
-    async with TestRoom(RoomConfig(pattern=spec, impair=impair)) as room, chromium() as browser:
+def _room(profile: str, fps: float, shared_clock: bool) -> TestRoom:
+    return TestRoom(RoomConfig(pattern=PatternSpec(width=SPEC.width, height=SPEC.height, fps=fps),
+                               impair=parse_impair_spec(profile),
+                               impair_shared_clock=shared_clock))
+
+
+async def compare_freezes(profile: str, fps: float = SPEC.fps, watch_s: float = WATCH_S,
+                          shared_clock: bool = False) -> FreezeComparison:
+    """Chromium's getStats freezeCount/totalFreezesDuration next to the probe's delivery freezes.
+    ``shared_clock``: both lose the same moments (the schedule starts at Chromium's session);
+    else each viewer's schedule starts at its own session."""
+    async with _room(profile, fps, shared_clock) as room, chromium() as browser:
         page = await browser.new_page()
         await page.goto(f"http://localhost:{room.port}/view/pattern")
         await page.evaluate("window.joined")
+        joined_s = time.monotonic()
+        asked_after_s = time.monotonic() - joined_s if shared_clock else 0.0
         report = await asyncio.create_task(run_check(CheckOptions(url=room.whep_url(),
                                                                   duration_s=watch_s)))
         stats = await page.evaluate("window.inboundVideoStats()")
         log = await page.evaluate("window.freezeLog")
         await page.evaluate("window.leave()")
     ours = [f for f in report.stutter.freezes if f.kind == "delivery"]
+    first_s = _seconds(report.latency.time_to_first_frame_ms)
     return FreezeComparison(stats["freezeCount"], stats["totalFreezesDuration"],
                             stats["framesDecoded"], len(ours), sum(f.duration_s for f in ours),
                             stats.get("pauseCount", 0), report.stutter.pause_count,
                             tuple((f.start_s, f.duration_s) for f in ours),
-                            _seconds(report.latency.time_to_first_frame_ms),
-                            _seconds(log["firstFrameMs"]),
+                            first_s, _seconds(log["firstFrameMs"]),
                             tuple((f["countedMs"] / 1000.0 - f["durationS"], f["durationS"])
-                                  for f in log["freezes"]))
+                                  for f in log["freezes"]),
+                            None if first_s is None else first_s + asked_after_s)
 
 
 @dataclass(frozen=True)
@@ -70,13 +83,11 @@ class ChromiumPair:
     second_count: int
 
 
-async def compare_chromium_pair(profile: str, fps: float = SPEC.fps,
-                                watch_s: float = WATCH_S) -> ChromiumPair:
+async def compare_chromium_pair(profile: str, fps: float = SPEC.fps, watch_s: float = WATCH_S,
+                                shared_clock: bool = False) -> ChromiumPair:
     """Chromium's getStats freezeCount for two pages: one joins, then the other, as in
     ``compare_freezes`` the probe joins after Chromium; both watch for ``watch_s`` and more."""
-    spec = PatternSpec(width=SPEC.width, height=SPEC.height, fps=fps)
-    async with (TestRoom(RoomConfig(pattern=spec, impair=parse_impair_spec(profile))) as room,
-                chromium() as browser):
+    async with _room(profile, fps, shared_clock) as room, chromium() as browser:
         pages = []
         for _ in range(2):
             page = await browser.new_page()

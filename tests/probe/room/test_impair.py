@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 
 import pytest
 
@@ -10,6 +11,7 @@ from probe.check import CheckOptions, run_check
 from probe.pattern.spec import PatternSpec
 from probe.room.impair import ImpairedLink
 from probe.room.impair_spec import parse_impair_spec
+from probe.room.server import RoomConfig, TestRoom
 
 SMALL = PatternSpec(width=640, height=360, fps=30.0)
 
@@ -119,3 +121,25 @@ def test_link_loss_reads_the_injected_loss_before_repair() -> None:
     assert net.retransmitted_packets and net.retransmitted_packets > 0
     assert report.audio is not None and report.audio.loss_fraction is not None
     assert 0.02 <= report.audio.loss_fraction <= 0.08
+
+
+async def _freeze_wallclock_s(shared_clock: bool) -> list[float]:
+    """Two viewers joining 1 s apart under one outage: each one's freeze start, UTC s."""
+    config = RoomConfig(pattern=SMALL, impair=parse_impair_spec("outage=1s@2.5s"),
+                        impair_shared_clock=shared_clock)
+    async with TestRoom(config) as room:
+        async def view(after_s: float) -> float:
+            await asyncio.sleep(after_s)
+            report = await run_check(CheckOptions(url=room.whep_url(), duration_s=5.5))
+            [freeze] = report.stutter.freezes
+            started = datetime.datetime.fromisoformat(report.started_at.replace("Z", "+00:00"))
+            return started.timestamp() + freeze.start_s
+        return list(await asyncio.gather(view(0.0), view(1.0)))
+
+
+@pytest.mark.integration
+async def test_a_shared_clock_puts_every_viewers_outage_at_the_same_moment() -> None:
+    first, second = await _freeze_wallclock_s(shared_clock=True)
+    assert abs(second - first) < 0.15
+    first, second = await _freeze_wallclock_s(shared_clock=False)  # each from its own session
+    assert 0.8 < second - first < 1.3
