@@ -80,7 +80,7 @@ def describe(run: FreezeComparison) -> str:
     start: each viewer's own session, or Chromium's when shared)."""
     first = (f"{run.chromium_first_frame_s:.2f}" if run.chromium_first_frame_s is not None
              else "?")
-    probe_zero_s = run.probe_first_frame_on_schedule_s
+    probe_zero_s = run.probe_first_frame_s
     probe_first = f"{probe_zero_s:.2f}" if probe_zero_s is not None else "?"
     return (f"chromium {run.chromium_count} ({run.chromium_total_s:.3f} s, pauses "
             f"{run.chromium_pauses}), probe {run.probe_count} ({run.probe_total_s:.3f} s, pauses "
@@ -110,11 +110,11 @@ def explain(run: FreezeComparison, impair: str, fps: float) -> str:
     for index, outage in enumerate(outages):
         end_s = outage.start_s + outage.duration_s
         chromium = _counted(run.chromium_freezes, None, outage.start_s, end_s, fps)
-        probe = _counted(run.probe_freezes, run.probe_first_frame_on_schedule_s, outage.start_s,
+        probe = _counted(run.probe_freezes, run.probe_first_frame_s, outage.start_s,
                          end_s, fps)
         if (chromium is None) == (probe is None):
             continue
-        who, first_s = (("probe", run.probe_first_frame_on_schedule_s) if probe is None
+        who, first_s = (("probe", run.probe_first_frame_s) if probe is None
                         else ("chromium", run.chromium_first_frame_s))
         counted = chromium if probe is None else probe
         where = (f"the {outage.duration_s:g} s outage at {outage.start_s:g} s froze "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass, field
 
 from probe.check import CheckOptions, run_check
@@ -27,17 +26,16 @@ class FreezeComparison:
     chromium_pauses: int = 0
     probe_pauses: int = 0
     probe_freezes: tuple[tuple[float, float], ...] = field(default=())  # (start s, duration s)
-    # The probe's first frame, s after its request (the room starts each viewer's impairment
-    # schedule when that viewer's session is set up, about then).
+    # The probe's first frame, s after its request: also its first frame on the schedule's
+    # clock, to within its signaling. The room starts each viewer's impairment schedule when
+    # that viewer's session is set up, or with a shared clock at Chromium's, and the probe asks
+    # right after Chromium's answer.
     probe_first_frame_s: float | None = None
     # Chromium's side from 50 ms polls of getStats, s after its WHEP answer (its schedule's
     # start, about): its first decoded frame, and each freeze as (start s, duration s), the start
     # being when the count rose less the duration (to within a poll).
     chromium_first_frame_s: float | None = None
     chromium_freezes: tuple[tuple[float, float], ...] = field(default=())
-    # The probe's first frame on the schedule's clock: its time to first frame, plus (with a
-    # shared clock, which starts at Chromium's session) how long after Chromium it asked.
-    probe_first_frame_on_schedule_s: float | None = None
 
 
 def _room(profile: str, fps: float, shared_clock: bool) -> TestRoom:
@@ -55,23 +53,21 @@ async def compare_freezes(profile: str, fps: float = SPEC.fps, watch_s: float = 
         page = await browser.new_page()
         await page.goto(f"http://localhost:{room.port}/view/pattern")
         await page.evaluate("window.joined")
-        joined_s = time.monotonic()
-        asked_after_s = time.monotonic() - joined_s if shared_clock else 0.0
+        await page.evaluate("window.logFreezes()")
         report = await asyncio.create_task(run_check(CheckOptions(url=room.whep_url(),
                                                                   duration_s=watch_s)))
         stats = await page.evaluate("window.inboundVideoStats()")
         log = await page.evaluate("window.freezeLog")
         await page.evaluate("window.leave()")
     ours = [f for f in report.stutter.freezes if f.kind == "delivery"]
-    first_s = _seconds(report.latency.time_to_first_frame_ms)
     return FreezeComparison(stats["freezeCount"], stats["totalFreezesDuration"],
                             stats["framesDecoded"], len(ours), sum(f.duration_s for f in ours),
                             stats.get("pauseCount", 0), report.stutter.pause_count,
                             tuple((f.start_s, f.duration_s) for f in ours),
-                            first_s, _seconds(log["firstFrameMs"]),
+                            _seconds(report.latency.time_to_first_frame_ms),
+                            _seconds(log["firstFrameMs"]),
                             tuple((f["countedMs"] / 1000.0 - f["durationS"], f["durationS"])
-                                  for f in log["freezes"]),
-                            None if first_s is None else first_s + asked_after_s)
+                                  for f in log["freezes"]))
 
 
 @dataclass(frozen=True)
